@@ -1,0 +1,130 @@
+"""The domain's value types: spans, cues, speakers, quotes; and offset-unit conversion.
+
+Offsets are Python string indices (Unicode code points), end exclusive, everywhere inside the
+service; ``OffsetConverter`` turns them into UTF-8 byte or UTF-16 code-unit offsets at the edge.
+"""
+
+from __future__ import annotations
+
+import enum
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    start: int
+    end: int  # exclusive
+
+    def __post_init__(self) -> None:
+        if self.start < 0 or self.end < self.start:
+            raise ValueError(f"bad span {self.start}:{self.end}")
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def overlap(self, other: "Span") -> int:
+        return max(0, min(self.end, other.end) - max(self.start, other.start))
+
+    def contains(self, other: "Span") -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+    def text(self, doc_text: str) -> str:
+        return doc_text[self.start:self.end]
+
+
+class QuoteType(enum.Enum):
+    DIRECT = "direct"
+    INDIRECT = "indirect"
+    MIXED = "mixed"
+
+
+class SpeakerKind(enum.Enum):
+    UNKNOWN = "unknown"
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class Cue:
+    text: str  # as written: "said", "according to"
+    lemma: str  # "say", "according to"
+    span: Span
+
+
+@dataclass
+class Speaker:
+    mention: str  # the words naming the speaker at this quote: "he", "Cohen"
+    mention_span: Span | None
+    name: str  # the fullest name the document gives: "Yossi Cohen"
+    speaker_id: str = ""  # key into Attribution.speakers; equal ids = same entity
+    kind: SpeakerKind = SpeakerKind.UNKNOWN
+
+
+@dataclass
+class Quote:
+    text: str
+    span: Span
+    type: QuoteType
+    speaker: Speaker | None
+    cue: Cue | None
+    confidence: float
+    sentence_index: int
+
+
+@dataclass
+class SpeakerEntry:
+    """One resolved speaker of a document and every place the text names them."""
+
+    speaker_id: str
+    name: str
+    kind: SpeakerKind
+    mentions: list[Span] = field(default_factory=list)
+    quote_count: int = 0
+
+
+@dataclass
+class Attribution:
+    """What the extractor returns for one document."""
+
+    quotes: list[Quote]
+    speakers: list[SpeakerEntry]
+
+
+class OffsetUnit(enum.Enum):
+    CODE_POINT = "code_point"
+    UTF8_BYTE = "utf8_byte"
+    UTF16_CODE_UNIT = "utf16_code_unit"
+
+
+class OffsetConverter:
+    """Maps code-point offsets of one text to another unit in O(log n) per offset."""
+
+    def __init__(self, text: str, unit: OffsetUnit) -> None:
+        self.unit = unit
+        # Positions of characters wider than one unit, and the cumulative extra width after each.
+        self._wide_at: list[int] = []
+        self._extra: list[int] = []
+        if unit is OffsetUnit.CODE_POINT:
+            return
+        extra = 0
+        for index, char in enumerate(text):
+            code = ord(char)
+            if unit is OffsetUnit.UTF8_BYTE:
+                width = 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+            else:
+                width = 2 if code >= 0x10000 else 1
+            if width > 1:
+                extra += width - 1
+                self._wide_at.append(index)
+                self._extra.append(extra)
+
+    def convert(self, offset: int) -> int:
+        if not self._wide_at:
+            return offset
+        count = bisect_right(self._wide_at, offset - 1)  # wide characters before ``offset``
+        return offset + (self._extra[count - 1] if count else 0)
+
+    def span(self, span: Span) -> Span:
+        return Span(self.convert(span.start), self.convert(span.end))
