@@ -1,0 +1,54 @@
+# syntax=docker/dockerfile:1
+# quote-attribution gRPC service, CPU only.
+#   docker build -t quote-attribution-service .
+#   docker run --rm -p 50051:50051 -p 9464:9464 quote-attribution-service
+ARG PYTHON_IMAGE=python:3.11-slim
+
+# --- build: a venv holding torch (CPU wheel) and the package -------------------------------------
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_INPUT=1 \
+    PYTHONDONTWRITEBYTECODE=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+
+# Step 1: torch alone, pinned, from the CPU wheel index (PyPI's Linux torch is the CUDA build and
+# drags in GBs of nvidia-* wheels). Its own layer, so code changes do not re-download it.
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+COPY requirements.txt /src/requirements.txt
+RUN pip install --index-url "${TORCH_INDEX_URL}" -r /src/requirements.txt \
+ && python -c "import torch; assert not torch.cuda.is_available() and '+cpu' in torch.__version__, torch.__version__"
+
+# Step 2: the package (not editable; the bundled models go in as package data). torch==2.13.0 is
+# already satisfied by 2.13.0+cpu, so nothing else is fetched for it.
+COPY pyproject.toml README.md /src/
+COPY service /src/service
+COPY clients /src/clients
+COPY generated /src/generated
+RUN pip install /src \
+ && python -c "import torch; assert '+cpu' in torch.__version__, 'torch was replaced: ' + torch.__version__" \
+ && pip check
+
+# --- runtime -------------------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE}
+RUN groupadd --system --gid 10001 quotes \
+ && useradd --system --uid 10001 --gid quotes --home-dir /home/quotes --create-home \
+      --shell /usr/sbin/nologin quotes
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    QUOTES_HOST=0.0.0.0 \
+    QUOTES_PORT=50051 \
+    QUOTES_METRICS_PORT=9464 \
+    QUOTES_TORCH_THREADS=2 \
+    QUOTES_LOG_FORMAT=json
+USER 10001:10001
+WORKDIR /home/quotes
+EXPOSE 50051 9464
+# Models load before the port opens: give start-up a minute before failures count.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD quotes health --target "localhost:${QUOTES_PORT:-50051}" || exit 1
+# Exec form: the server is PID 1 and gets SIGTERM itself (it drains in-flight RPCs on SIGTERM).
+CMD ["quotes-server"]
