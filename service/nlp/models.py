@@ -72,7 +72,7 @@ def _bundled_spec(bundled_dir: Path) -> ModelSpec:
     kwargs = {
         "lang": "en",
         "dir": str(bundled_dir),
-        "processors": {"tokenize": "spacy", "pos": "ewt_compact", "lemma": "ewt_compact",
+        "processors": {"tokenize": "pretokenized", "pos": "ewt_compact", "lemma": "ewt_compact",
                        "depparse": "ewt_compact"},
         "pos_model_path": files["pos"],
         "pos_pretrain_path": files["pretrain"],
@@ -118,7 +118,8 @@ def load_pipeline(spec: ModelSpec, *, use_gpu: bool = False, batch_tokens: int =
         download_method=None,
         use_gpu=use_gpu,
         logging_level="WARN",
-        tokenize_no_ssplit=False,
+        # Tokens and sentences come from service.nlp.segmenter (news-aware rules).
+        tokenize_pretokenized=True,
         pos_batch_size=batch_tokens,
         depparse_batch_size=batch_tokens,
         lemma_batch_size=batch_tokens,

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from service.nlp.models import ModelSpec, load_pipeline
+from service.nlp.segmenter import NewsSegmenter
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class DocumentParser:
         torch.set_num_threads(torch_threads)
         self.spec = spec
         self._lock = threading.Lock()
+        self._segmenter = NewsSegmenter()
         started = time.perf_counter()
         self._nlp = load_pipeline(spec, use_gpu=use_gpu, batch_tokens=batch_tokens)
         log.info("loaded %s (%s) in %.1fs with %d torch threads", spec.label, spec.source,
@@ -60,7 +62,21 @@ class DocumentParser:
 
         if not texts:
             return []
-        docs = [stanza.Document([], text=normalise_for_parsing(text)) for text in texts]
+        docs = [self._segmented(text) for text in texts]
         with self._lock:
             parsed = self._nlp(docs)
         return parsed
+
+    def _segmented(self, text: str):
+        """A Stanza Document holding our tokens and sentences (split on the caller's text, where
+        curly quotes still say which way they face; parsed on the normalised text)."""
+        import stanza
+        from stanza.models.common.doc import END_CHAR, MISC, START_CHAR, TEXT
+
+        normalised = normalise_for_parsing(text)
+        sentences = [
+            [{TEXT: normalised[tok.start:tok.end], MISC: f"{START_CHAR}={tok.start}|{END_CHAR}={tok.end}"}
+             for tok in sentence]
+            for sentence in self._segmenter.split(text)
+        ]
+        return stanza.Document(sentences, text=normalised)

@@ -150,8 +150,8 @@ def write_resources(out: Path) -> None:
         "en": {
             "lang_name": "English",
             "packages": {},
-            "tokenize": {"spacy": {}},
-            "default_processors": {"tokenize": "spacy", "pos": "ewt_compact",
+            "tokenize": {"pretokenized": {}},
+            "default_processors": {"tokenize": "pretokenized", "pos": "ewt_compact",
                                    "lemma": "ewt_compact", "depparse": "ewt_compact"},
             "pos": {"ewt_compact": {"dependencies": [{"model": "pretrain", "package": "glove50"}]}},
             "depparse": {"ewt_compact": {"dependencies": [{"model": "pretrain", "package": "glove50"}]}},

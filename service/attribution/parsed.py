@@ -1,0 +1,97 @@
+"""A small, parser-neutral view of a parsed document: words with global indices and tree links.
+
+Built from a Stanza Document (``from_stanza``); the attribution rooms only see this view, so they
+can be tested on hand-written parses and would survive a change of parser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Word:
+    index: int  # position in the document's word list
+    text: str
+    lemma: str
+    upos: str
+    xpos: str
+    feats: str
+    head: int  # document-level index of the head word, -1 for a root
+    deprel: str
+    start: int
+    end: int
+    sentence: int
+    children: list[int] = field(default_factory=list)
+
+    @property
+    def rel(self) -> str:
+        """The universal relation without its subtype: "nsubj:pass" -> "nsubj"."""
+        return self.deprel.split(":", 1)[0]
+
+    def has_feat(self, feat: str) -> bool:
+        return feat in (self.feats or "").split("|")
+
+
+@dataclass
+class ParsedDocument:
+    text: str
+    words: list[Word]
+    sentences: list[range]  # word index ranges
+
+    def sentence_of(self, word: Word) -> range:
+        return self.sentences[word.sentence]
+
+    def children(self, word: Word, *rels: str) -> list[Word]:
+        kids = [self.words[i] for i in word.children]
+        if rels:
+            kids = [k for k in kids if k.deprel in rels or k.rel in rels]
+        return kids
+
+    def head_of(self, word: Word) -> Word | None:
+        return self.words[word.head] if word.head >= 0 else None
+
+    def subtree(self, word: Word, exclude: set[int] | None = None) -> list[Word]:
+        """Word and all its descendants, in text order; subtrees rooted in ``exclude`` are cut."""
+        out = []
+        stack = [word.index]
+        while stack:
+            index = stack.pop()
+            if exclude and index in exclude and index != word.index:
+                continue
+            out.append(self.words[index])
+            stack.extend(self.words[index].children)
+        out.sort(key=lambda w: w.index)
+        return out
+
+    def words_between(self, start: int, end: int) -> list[Word]:
+        """Words whose characters lie inside [start, end)."""
+        return [w for w in self.words if w.start >= start and w.end <= end]
+
+    def word_at(self, offset: int) -> Word | None:
+        for w in self.words:
+            if w.start <= offset < w.end:
+                return w
+        return None
+
+
+def from_stanza(doc, text: str | None = None) -> ParsedDocument:
+    """Flatten a Stanza Document. ``text`` is the caller's original text (same length)."""
+    words: list[Word] = []
+    sentences: list[range] = []
+    for s_index, sentence in enumerate(doc.sentences):
+        base = len(words)
+        for word in sentence.words:
+            token = word.parent
+            start = word.start_char if word.start_char is not None else token.start_char
+            end = word.end_char if word.end_char is not None else token.end_char
+            head = base + word.head - 1 if word.head else -1
+            words.append(Word(
+                index=len(words), text=word.text, lemma=(word.lemma or word.text),
+                upos=word.upos or "X", xpos=word.xpos or "", feats=word.feats or "",
+                head=head, deprel=word.deprel or "dep", start=start, end=end, sentence=s_index))
+        sentences.append(range(base, len(words)))
+    for w in words:
+        if w.head >= 0:
+            words[w.head].children.append(w.index)
+    return ParsedDocument(text=text if text is not None else doc.text, words=words, sentences=sentences)

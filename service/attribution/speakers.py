@@ -1,0 +1,293 @@
+"""Speaker noun phrases, and resolving them to the entities a document talks about.
+
+- A speaker mention is the subject's noun phrase with its titles and modifiers ("Mossad chief Yossi
+  Cohen"), without relative clauses, appositions or participle asides.
+- Names resolve to the fullest form the document gives ("Cohen" -> "Yossi Cohen"), titles dropped.
+- Pronouns resolve to the nearest earlier compatible speaker or named person (he/she: a person of
+  no conflicting gender; they: a group or organisation; it: an organisation).
+- Definite descriptions ("the officials", "the official") resolve to the earlier speaker described
+  with the same head noun, named by its fullest description.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from service.attribution.parsed import ParsedDocument, Word
+from service.attribution.spans import Span, Speaker, SpeakerEntry, SpeakerKind
+
+_HERE = Path(__file__).parent
+_NP_EXCLUDED_RELS = ("acl", "appos", "punct", "parataxis", "advcl", "dep", "discourse", "vocative",
+                     "reparandum", "list", "dislocated")
+PERSON_NOUNS = frozenset({
+    "official", "source", "aide", "adviser", "advisor", "lawyer", "attorney", "witness", "resident",
+    "expert", "economist", "author", "diplomat", "officer", "lawmaker", "activist", "voter",
+    "spokesman", "spokeswoman", "spokesperson", "politician", "analyst", "strategist", "reporter",
+    "man", "woman", "person", "father", "mother", "friend", "candidate", "senator", "president",
+    "minister", "leader", "chief", "director", "commander", "secretary", "governor", "mayor",
+    "historian", "professor", "scientist", "researcher", "doctor", "judge", "prosecutor", "member",
+})
+PRONOUNS = {
+    "he": ("m", "sg"), "she": ("f", "sg"), "it": ("n", "sg"), "they": (None, "pl"),
+    "i": (None, "sg1"), "we": (None, "pl1"), "you": (None, "2"),
+}
+RESOLVE_WINDOW_CHARS = 2500  # how far back a pronoun looks for an antecedent
+
+
+def _word_list(name: str) -> frozenset[str]:
+    lines = (_HERE / name).read_text(encoding="utf-8").splitlines()
+    return frozenset(l.strip().lower() for l in lines if l.strip() and not l.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def titles() -> frozenset[str]:
+    return _word_list("titles.txt")
+
+
+@lru_cache(maxsize=1)
+def group_words() -> frozenset[str]:
+    return _word_list("group_words.txt")
+
+
+def noun_phrase(doc: ParsedDocument, head: Word) -> list[Word]:
+    """The head's noun phrase, without clauses and asides, as contiguous words."""
+    excluded = {c.index for w in doc.subtree(head) for c in doc.children(w)
+                if c.rel in _NP_EXCLUDED_RELS or c.deprel in ("acl:relcl",)}
+    words = doc.subtree(head, exclude=excluded)
+    lo = hi = head.index
+    indices = {w.index for w in words}
+    while lo - 1 in indices:
+        lo -= 1
+    while hi + 1 in indices:
+        hi += 1
+    words = [w for w in words if lo <= w.index <= hi]
+    while words and (words[0].upos in ("PUNCT", "CCONJ") or words[0].rel == "case"):
+        words = words[1:]
+    while words and words[-1].upos in ("PUNCT", "CCONJ"):
+        words = words[:-1]
+    return words or [head]
+
+
+def name_chain(doc: ParsedDocument, head: Word) -> list[Word]:
+    """The proper name a head word ends: 'US President Donald Trump' -> [Donald, Trump]."""
+    if head.upos != "PROPN" and not (head.text[:1].isupper() and head.upos in ("NOUN", "X")):
+        return []
+    chain = [head]
+    i = head.index - 1
+    while i >= 0 and doc.words[i].sentence == head.sentence:
+        w = doc.words[i]
+        if w.upos == "PROPN" or (w.text[:1].isupper() and w.text.lower() in titles()) or (
+                w.text.endswith(".") and len(w.text) <= 3 and w.text[:1].isupper()):
+            chain.insert(0, w)
+            i -= 1
+            continue
+        break
+    # Titles: keep what follows the last title word.
+    cut = 0
+    for k, w in enumerate(chain[:-1]):
+        if w.text.lower() in titles():
+            cut = k + 1
+    chain = chain[cut:]
+    # Possessives or genitive leftovers ("Iran's") are not part of a name.
+    return [w for w in chain if w.upos != "PART"]
+
+
+def _text(words: list[Word], doc: ParsedDocument) -> str:
+    return doc.text[words[0].start:words[-1].end] if words else ""
+
+
+@dataclass
+class Mention:
+    words: list[Word]
+    head: Word
+    form: str  # "pronoun", "name" or "nominal"
+    text: str
+    span: Span
+    name: str  # proper name (names), lower-cased pronoun, or the description
+    plural: bool
+    definite: bool
+
+
+def make_mention(doc: ParsedDocument, head: Word) -> Mention:
+    words = noun_phrase(doc, head)
+    text = _text(words, doc)
+    span = Span(words[0].start, words[-1].end)
+    plural = head.has_feat("Number=Plur") or head.xpos in ("NNS", "NNPS") or any(
+        c.rel == "conj" for c in doc.children(head))
+    if head.upos == "PRON" or head.text.lower() in PRONOUNS and len(words) == 1:
+        return Mention(words, head, "pronoun", text, span, head.text.lower(), plural, True)
+    chain = name_chain(doc, head)
+    if chain and not any(c.rel == "conj" for c in doc.children(head)):
+        return Mention(words, head, "name", text, span, _text(chain, doc), plural, True)
+    definite = any(c.lemma.lower() in ("the", "this", "that", "these", "those") for c in doc.children(head, "det"))
+    return Mention(words, head, "nominal", text, span, text, plural, definite)
+
+
+@dataclass
+class Entity:
+    speaker_id: str
+    name: str
+    kind: SpeakerKind
+    gender: str | None = None
+    head_lemmas: set[str] = field(default_factory=set)
+    mentions: list[Span] = field(default_factory=list)
+    last_position: int = 0
+    quote_count: int = 0
+
+
+class SpeakerResolver:
+    """Resolves speaker mentions of one document, in text order, to entities."""
+
+    def __init__(self, doc: ParsedDocument) -> None:
+        self.doc = doc
+        self.entities: list[Entity] = []
+        self._names = self._name_inventory()
+
+    def _name_inventory(self) -> list[tuple[int, list[Word]]]:
+        """Every proper name in the document (start offset, words), for fullest-name lookups."""
+        names = []
+        for w in self.doc.words:
+            if w.upos != "PROPN":
+                continue
+            nxt = self.doc.words[w.index + 1] if w.index + 1 < len(self.doc.words) else None
+            if nxt is not None and nxt.upos == "PROPN" and nxt.sentence == w.sentence:
+                continue  # not the last word of its name
+            chain = name_chain(self.doc, w)
+            if chain:
+                names.append((chain[0].start, chain))
+        return names
+
+    def _fullest_name(self, chain_text: str) -> str:
+        tokens = chain_text.split()
+        best = chain_text
+        for _, chain in self._names:
+            words = [w.text for w in chain]
+            if len(words) > len(best.split()) and words[-len(tokens):] == tokens and not any(
+                    t.lower() in group_words() for t in words[:-len(tokens)]):
+                best = " ".join(words)
+        return best
+
+    @staticmethod
+    def _name_kind(name: str) -> SpeakerKind:
+        tokens = name.split()
+        if any(t.lower().strip(".") in group_words() for t in tokens):
+            return SpeakerKind.ORGANIZATION
+        if len(tokens) == 1 and tokens[0].isupper() and len(tokens[0]) >= 2:
+            return SpeakerKind.ORGANIZATION  # acronyms: PMF, IRGC
+        if len(tokens) >= 2:
+            return SpeakerKind.PERSON
+        return SpeakerKind.UNKNOWN
+
+    def _new_entity(self, name: str, kind: SpeakerKind) -> Entity:
+        entity = Entity(speaker_id=f"s{len(self.entities) + 1}", name=name, kind=kind)
+        self.entities.append(entity)
+        return entity
+
+    def _match_name(self, name: str) -> Entity | None:
+        tokens = name.lower().split()
+        for entity in reversed(self.entities):
+            known = entity.name.lower().split()
+            if known == tokens or (known[-len(tokens):] == tokens and entity.kind != SpeakerKind.GROUP):
+                return entity
+            if tokens[-len(known):] == known and len(known) >= 1 and entity.kind == SpeakerKind.PERSON:
+                entity.name = name if len(name) > len(entity.name) else entity.name
+                return entity
+        return None
+
+    def _antecedent(self, pronoun: str, position: int) -> Entity | None:
+        gender, number = PRONOUNS.get(pronoun, (None, "sg"))
+        if number in ("sg1", "pl1", "2", "rel"):
+            return None
+        best: Entity | None = None
+        for entity in self.entities:
+            if entity.last_position > position or position - entity.last_position > RESOLVE_WINDOW_CHARS:
+                continue
+            if not self._compatible(entity, gender, number):
+                continue
+            # he/she: a known person beats a nearer name of unknown kind (often a place)
+            rank = (entity.kind == SpeakerKind.PERSON if gender in ("m", "f") else True, entity.last_position)
+            if best is None or rank > best_rank:
+                best, best_rank = entity, rank
+        # A named person mentioned after that speaker (and before the pronoun) is nearer.
+        if gender in ("m", "f"):
+            floor = best.last_position if best else position - RESOLVE_WINDOW_CHARS
+            for start, chain in reversed(self._names):
+                if floor < start < position and len(chain) >= 2 and self._name_kind(
+                        " ".join(w.text for w in chain)) == SpeakerKind.PERSON and chain[-1].rel in ("nsubj", "nsubj:pass"):
+                    name = self._fullest_name(" ".join(w.text for w in chain))
+                    entity = self._match_name(name) or self._new_entity(name, SpeakerKind.PERSON)
+                    return entity if self._compatible(entity, gender, number) else best
+        return best
+
+    @staticmethod
+    def _compatible(entity: Entity, gender: str | None, number: str) -> bool:
+        if gender in ("m", "f"):
+            return entity.kind in (SpeakerKind.PERSON, SpeakerKind.UNKNOWN) and entity.gender in (None, gender)
+        if gender == "n":
+            return entity.kind in (SpeakerKind.ORGANIZATION, SpeakerKind.UNKNOWN)
+        if number == "pl":
+            return entity.kind in (SpeakerKind.GROUP, SpeakerKind.ORGANIZATION)
+        return True
+
+    def resolve(self, mention: Mention) -> tuple[Speaker, bool]:
+        """The speaker for ``mention``; the flag says whether it was linked to an antecedent."""
+        position = mention.span.start
+        entity: Entity | None = None
+        linked = False
+        if mention.form == "pronoun":
+            entity = self._antecedent(mention.name, position)
+            linked = entity is not None
+            if entity is not None and mention.name in ("he", "she") and entity.gender is None:
+                entity.gender = "m" if mention.name == "he" else "f"
+                entity.kind = SpeakerKind.PERSON
+            if entity is None:
+                kind = SpeakerKind.PERSON if mention.name in ("he", "she", "i") else SpeakerKind.UNKNOWN
+                entity = self._new_entity(mention.text, kind)
+        elif mention.form == "name":
+            name = self._fullest_name(mention.name)
+            entity = self._match_name(name)
+            linked = entity is not None
+            if entity is None:
+                entity = self._new_entity(name, self._name_kind(name))
+        else:
+            lemmas = {mention.head.lemma.lower()} | {c.lemma.lower() for c in self.doc.children(mention.head, "conj")}
+            if mention.definite:
+                for candidate in reversed(self.entities):
+                    if lemmas & candidate.head_lemmas and position - candidate.last_position <= RESOLVE_WINDOW_CHARS * 2:
+                        entity = candidate
+                        linked = True
+                        break
+            if entity is None:
+                head_lemma = mention.head.lemma.lower()
+                if head_lemma in group_words():
+                    kind = SpeakerKind.ORGANIZATION
+                elif mention.plural:
+                    kind = SpeakerKind.GROUP
+                elif head_lemma in PERSON_NOUNS or head_lemma in titles():
+                    kind = SpeakerKind.PERSON
+                else:
+                    kind = SpeakerKind.UNKNOWN
+                entity = self._new_entity(mention.text, kind)
+            elif len(mention.text) > len(entity.name) and not linked:
+                entity.name = mention.text
+            entity.head_lemmas |= lemmas
+        entity.mentions.append(mention.span)
+        entity.last_position = max(entity.last_position, position)
+        entity.quote_count += 1
+        speaker = Speaker(mention=mention.text, mention_span=mention.span, name=entity.name,
+                          speaker_id=entity.speaker_id, kind=entity.kind)
+        return speaker, linked
+
+    def inherit(self, speaker: Speaker) -> Speaker:
+        """The same speaker again for a quote attributed by context (no mention of its own)."""
+        for entity in self.entities:
+            if entity.speaker_id == speaker.speaker_id:
+                entity.quote_count += 1
+        return Speaker(mention="", mention_span=None, name=speaker.name,
+                       speaker_id=speaker.speaker_id, kind=speaker.kind)
+
+    def index(self) -> list[SpeakerEntry]:
+        return [SpeakerEntry(e.speaker_id, e.name, e.kind, sorted(set(e.mentions)), e.quote_count)
+                for e in self.entities]

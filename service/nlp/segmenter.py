@@ -1,0 +1,102 @@
+"""Tokens and sentences for news text: spaCy's English tokenizer rules plus news-aware splitting.
+
+spaCy's rule tokenizer (no model) gives the tokens. Sentence breaks are ours, because quotes
+decide them in news writing and the generic sentencizer gets these wrong:
+- a line break always ends a sentence (paragraphs, headlines, captions);
+- closing quote marks and brackets after . ! ? stay with the sentence they close;
+- an opening quote mark after . ! ? starts the next sentence;
+- "...!" wrote Trump / "...?" he asked: no break when the next word is lower-case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TERMINATORS = {".", "!", "?", "...", "\u2026", "?!", "!?", "!!", "??"}
+CLOSING_BRACKETS = {")", "]", "}"}
+DOUBLE_QUOTES = {'"', "\u201c", "\u201d", "\u201e", "\u00ab", "\u00bb", "''", "``"}
+SINGLE_QUOTES = {"'", "\u2018", "\u2019"}
+OPENING_ONLY = {"\u201c", "\u201e", "\u00ab", "``", "\u2018"}
+CLOSING_ONLY = {"\u201d", "\u00bb", "''", "\u2019"}
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+
+def is_quote_mark(token_text: str) -> bool:
+    return token_text in DOUBLE_QUOTES or token_text in SINGLE_QUOTES
+
+
+def quote_opens(text: str, start: int, end: int) -> bool:
+    """Whether the quote mark at text[start:end] opens a quotation (by shape, else by spacing)."""
+    mark = text[start:end]
+    if mark in OPENING_ONLY:
+        return True
+    if mark in CLOSING_ONLY:
+        return False
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if before.isspace() or before in "([{\u2014\u2013-/":
+        return not after.isspace()
+    return False
+
+
+class NewsSegmenter:
+    """Tokenizes and sentence-splits documents; cheap (rules only), safe to share across threads."""
+
+    def __init__(self) -> None:
+        from spacy.lang.en import English
+
+        self._nlp = English()  # tokenizer only: no model, no download
+
+    def tokenize(self, text: str) -> list[Token]:
+        return [Token(t.text, t.idx, t.idx + len(t.text)) for t in self._nlp.make_doc(text)
+                if not t.is_space]
+
+    def split(self, text: str) -> list[list[Token]]:
+        """Sentences of ``text`` as token lists; every token carries its character offsets."""
+        tokens = self.tokenize(text)
+        sentences: list[list[Token]] = []
+        current: list[Token] = []
+        i = 0
+        n = len(tokens)
+        while i < n:
+            token = tokens[i]
+            if current and "\n" in text[current[-1].end:token.start]:
+                sentences.append(current)
+                current = []
+            current.append(token)
+            i += 1
+            if token.text not in TERMINATORS and not token.text.endswith(("!", "?")):
+                continue
+            # Absorb closing quotes/brackets that belong to this sentence (no line break before them).
+            while i < n and "\n" not in text[tokens[i - 1].end:tokens[i].start] and (
+                    tokens[i].text in CLOSING_BRACKETS
+                    or (is_quote_mark(tokens[i].text)
+                        and not quote_opens(text, tokens[i].start, tokens[i].end))):
+                current.append(tokens[i])
+                i += 1
+            if i >= n:
+                break
+            following = tokens[i]
+            if "\n" in text[current[-1].end:following.start]:
+                continue  # the line-break rule above ends the sentence
+            first_char = following.text[0]
+            if first_char.islower() or first_char.isdigit() or following.text in {",", ";", ":"}:
+                continue  # '"...!" wrote Trump', 'U.S. officials' mid-sentence, '... 3 p.m. yesterday'
+            if token.text == "." and len(current) >= 2 and _looks_like_initial(current[-2].text):
+                continue
+            sentences.append(current)
+            current = []
+        if current:
+            sentences.append(current)
+        return sentences
+
+
+def _looks_like_initial(word: str) -> bool:
+    # "John F. Kennedy" sometimes tokenises as F + "."; a single capital letter is never a sentence.
+    return len(word) == 1 and word.isupper()
