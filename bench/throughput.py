@@ -1,0 +1,199 @@
+"""Parsing + extraction throughput of the service's NLP path, in words per second, on this machine.
+
+Loads the models once (the same choice the server makes: official Stanza models if configured,
+else the bundled compact ones), parses gold documents in batches with ``DocumentParser`` and runs
+``service.attribution.extractor.extract`` over each parsed document, timing the two separately.
+No gRPC: this is the ceiling the server can reach, not the server's latency.
+
+    python bench/throughput.py --docs 60 --batch 8 --threads 2
+
+Prints a summary and appends one JSON line to bench/results.jsonl (``--no-record`` to skip).
+See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # so `python bench/throughput.py` works without an install
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_GOLD = ROOT.parent / "shared" / "eval" / "polnear-train-sample-gold.jsonl"
+DEFAULT_RESULTS = ROOT / "bench" / "results.jsonl"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--gold", type=Path, default=DEFAULT_GOLD,
+                   help="JSONL of documents with a 'text' field (default: %(default)s)")
+    p.add_argument("--docs", type=int, default=40,
+                   help="documents to process, taken in file order; cycles if the file has fewer "
+                        "(default: %(default)s)")
+    p.add_argument("--batch", type=int, default=8,
+                   help="documents per DocumentParser.parse call (default: %(default)s)")
+    p.add_argument("--threads", type=int, default=2,
+                   help="torch.set_num_threads value (default: %(default)s)")
+    p.add_argument("--warmup", type=int, default=1,
+                   help="documents parsed (and extracted) once before timing (default: %(default)s)")
+    p.add_argument("--official-models-dir", default=None,
+                   help="as the server's flag: use official Stanza models from this folder if present")
+    p.add_argument("--results", type=Path, default=DEFAULT_RESULTS,
+                   help="JSONL file the result line is appended to (default: %(default)s)")
+    p.add_argument("--no-record", action="store_true", help="print the result, append nothing")
+    p.add_argument("--note", default="", help="free text stored with the result (e.g. 'jemalloc')")
+    args = p.parse_args(argv)
+    for name in ("docs", "batch", "threads"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name} must be at least 1")
+    if args.warmup < 0:
+        p.error("--warmup must be 0 or more")
+    return args
+
+
+def load_texts(path: Path, n: int) -> list[str]:
+    texts = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                texts.append(json.loads(line)["text"])
+    if not texts:
+        raise SystemExit(f"no documents in {path}")
+    return [texts[i % len(texts)] for i in range(n)]
+
+
+def git_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return commit + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    import torch
+
+    from service.attribution import extractor
+    from service.nlp.models import resolve_models
+    from service.nlp.pipeline import DocumentParser
+
+    texts = load_texts(args.gold, args.docs)
+    warm_texts = texts[: args.warmup]
+
+    spec = resolve_models(official_dir=args.official_models_dir)
+    started = time.perf_counter()
+    parser = DocumentParser(spec, torch_threads=args.threads)
+    load_seconds = time.perf_counter() - started
+    rss_after_load = peak_rss_mib()
+
+    extraction = "ok"
+
+    def run_extract(doc, text) -> None:
+        nonlocal extraction
+        if extraction != "ok":
+            return
+        try:
+            extractor.extract(doc, text)
+        except NotImplementedError as exc:
+            extraction = f"not implemented ({exc})"
+
+    if warm_texts:
+        for doc, text in zip(parser.parse(warm_texts), warm_texts):
+            run_extract(doc, text)
+
+    parse_seconds = extract_seconds = 0.0
+    words = tokens = sentences = chars = 0
+    for i in range(0, len(texts), args.batch):
+        batch = texts[i:i + args.batch]
+        t0 = time.perf_counter()
+        docs = parser.parse(batch)
+        t1 = time.perf_counter()
+        for doc, text in zip(docs, batch):
+            run_extract(doc, text)
+        t2 = time.perf_counter()
+        parse_seconds += t1 - t0
+        extract_seconds += t2 - t1
+        for doc, text in zip(docs, batch):
+            words += doc.num_words
+            tokens += doc.num_tokens
+            sentences += len(doc.sentences)
+            chars += len(text)
+
+    extracted = extraction == "ok"
+    total_seconds = parse_seconds + (extract_seconds if extracted else 0.0)
+    result = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "bench": "throughput",
+        "model": spec.label,
+        "model_source": spec.source,
+        "threads": args.threads,
+        "batch": args.batch,
+        "docs": len(texts),
+        "warmup_docs": len(warm_texts),
+        "words": words,
+        "tokens": tokens,
+        "sentences": sentences,
+        "chars": chars,
+        "load_s": round(load_seconds, 2),
+        "parse_s": round(parse_seconds, 3),
+        "extract_s": round(extract_seconds, 3) if extracted else None,
+        "extraction": extraction,
+        "total_s": round(total_seconds, 3),
+        "words_per_s": round(words / total_seconds, 1),
+        "docs_per_s": round(len(texts) / total_seconds, 3),
+        "parse_words_per_s": round(words / parse_seconds, 1),
+        "extract_words_per_s": round(words / extract_seconds, 1) if extracted and extract_seconds else None,
+        "peak_rss_mib_after_load": round(rss_after_load, 1),
+        "peak_rss_mib": round(peak_rss_mib(), 1),
+        "cpus": os.cpu_count(),
+        "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "jemalloc": "jemalloc" in os.environ.get("LD_PRELOAD", ""),
+        "gold": args.gold.name,
+        "note": args.note,
+    }
+
+    scope = "parse + extraction" if extracted else "parse only: extraction " + extraction
+    print(f"model {spec.label} ({spec.source}), torch threads {args.threads}, batch {args.batch}, "
+          f"{len(texts)} docs ({words} words) after {len(warm_texts)} warm-up doc(s)")
+    print(f"  {scope}")
+    print(f"  load {load_seconds:.1f}s  parse {parse_seconds:.2f}s  "
+          f"extract {'%.2fs' % extract_seconds if extracted else 'n/a'}")
+    print(f"  {result['words_per_s']} words/s, {result['docs_per_s']} docs/s "
+          f"(parse alone {result['parse_words_per_s']} words/s)")
+    print(f"  peak RSS {result['peak_rss_mib']:.0f} MiB (after load {rss_after_load:.0f} MiB); "
+          f"1-min load average {result['loadavg_1m_at_end']} on {os.cpu_count()} CPUs")
+    line = json.dumps(result, sort_keys=False)
+    print(line)
+    if not args.no_record:
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        with args.results.open("a", encoding="utf-8") as f:
+            f.write(line + "\n")
+        print(f"appended to {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
