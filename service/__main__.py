@@ -1,0 +1,68 @@
+"""``quotes-server``: flags and QUOTES_* env -> Settings -> serve()."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from service import settings as settings_module
+from service.settings import Settings, SettingsError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quotes-server",
+        description="Serve quotes.v1.QuoteService over gRPC (with health checking, reflection and "
+                    "Prometheus metrics). Each option can also be set by the environment variable "
+                    "named in its help; flags win over the environment. Stops gracefully on "
+                    "SIGTERM or SIGINT.")
+    settings_module.add_arguments(parser)
+    parser.add_argument(
+        "--download-models", metavar="DIR",
+        help="download Stanza's official English models into DIR (needs network access), then "
+             "exit; serve them with --official-models-dir DIR")
+    return parser
+
+
+def configure_logging(log_format: str, level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                                           rename_fields={"levelname": "level", "asctime": "time"}))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # torch logs cache statistics at INFO when the interpreter exits: noise in service logs.
+    logging.getLogger("torch").setLevel(max(logging.WARNING, root.level))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings: Settings = settings_module.from_namespace(args)
+    except SettingsError as exc:
+        parser.error(str(exc))
+    configure_logging(settings.log_format, settings.log_level)
+
+    if args.download_models:
+        from service.nlp.models import download_official_models
+
+        download_official_models(args.download_models)
+        logging.getLogger(__name__).info("downloaded official English models to %s",
+                                         args.download_models)
+        return 0
+
+    from service.server import serve
+
+    return serve(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

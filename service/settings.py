@@ -1,0 +1,159 @@
+"""Every knob of the server in one dataclass, read from flags and ``QUOTES_*`` env variables.
+
+Precedence: command-line flag, then environment variable, then the default below. The knobs are
+declared once (``_KNOBS``) so the flags, the env names and the ``--help`` texts cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+ENV_PREFIX = "QUOTES_"
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class SettingsError(ValueError):
+    """A knob has a value it cannot take."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "[::]"
+    port: int = 50051
+    # None: no metrics endpoint. 0: any free port (tests).
+    metrics_port: int | None = 9464
+    official_models_dir: str | None = None
+    max_document_chars: int = 100_000
+    max_batch_size: int = 64
+    # Units of parsing work (one unary or batch call, one stream message) allowed at once; more
+    # are answered RESOURCE_EXHAUSTED rather than queued behind the single parser.
+    max_concurrent_work: int = 8
+    torch_threads: int = 2
+    log_format: str = "text"
+    log_level: str = "INFO"
+    # Seconds in-flight calls get to finish after SIGTERM before they are cancelled.
+    grace_seconds: float = 20.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0 <= self.port <= 65535:
+            problems.append(f"port must be 0-65535, not {self.port}")
+        if self.metrics_port is not None and not 0 <= self.metrics_port <= 65535:
+            problems.append(f"metrics port must be 0-65535 or off, not {self.metrics_port}")
+        for name in ("max_document_chars", "max_batch_size", "torch_threads"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.max_concurrent_work < 0:
+            problems.append(
+                f"max_concurrent_work must be at least 0, not {self.max_concurrent_work}")
+        if self.log_format not in LOG_FORMATS:
+            problems.append(
+                f"log_format must be one of {', '.join(LOG_FORMATS)}, not {self.log_format!r}")
+        if self.log_level not in LOG_LEVELS:
+            problems.append(
+                f"log_level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
+        if self.grace_seconds < 0:
+            problems.append(f"grace_seconds must be at least 0, not {self.grace_seconds}")
+        if problems:
+            raise SettingsError("; ".join(problems))
+
+    @property
+    def metrics_host(self) -> str:
+        """The gRPC host in the form an HTTP server binds ("[::]" -> "::")."""
+        return self.host.strip("[]")
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _port_or_off(value: str) -> int | None:
+    if value.strip().lower() in ("off", "none", "disabled", ""):
+        return None
+    return int(value)
+
+
+def _optional_str(value: str) -> str | None:
+    return value or None
+
+
+@dataclass(frozen=True)
+class _Knob:
+    field: str
+    flag: str
+    parse: Callable[[str], Any]
+    help: str
+    metavar: str
+    choices: Sequence[str] | None = None
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.field.upper()
+
+
+_KNOBS = (
+    _Knob("host", "--host", str, "address to listen on", "HOST"),
+    _Knob("port", "--port", int, "gRPC port (0: any free port)", "PORT"),
+    _Knob("metrics_port", "--metrics-port", _port_or_off,
+          "port of the Prometheus /metrics HTTP endpoint (0: any free port; 'off': none)", "PORT"),
+    _Knob("official_models_dir", "--official-models-dir", _optional_str,
+          "folder holding Stanza's official English models (see --download-models); "
+          "the bundled compact models are used when unset or when the folder lacks them", "DIR"),
+    _Knob("max_document_chars", "--max-document-chars", int,
+          "longest document accepted, in characters (code points)", "N"),
+    _Knob("max_batch_size", "--max-batch-size", int,
+          "most documents accepted in one BatchExtractQuotes call", "N"),
+    _Knob("max_concurrent_work", "--max-concurrent-work", int,
+          "calls (or stream messages) processed at once; more are answered RESOURCE_EXHAUSTED",
+          "N"),
+    _Knob("torch_threads", "--torch-threads", int, "CPU threads the parser uses", "N"),
+    _Knob("log_format", "--log-format", str, "log line format", "FORMAT", LOG_FORMATS),
+    _Knob("log_level", "--log-level", str.upper, "least severe level logged", "LEVEL", LOG_LEVELS),
+    _Knob("grace_seconds", "--grace-seconds", float,
+          "on SIGTERM/SIGINT, seconds in-flight calls get to finish before they are cancelled",
+          "SECONDS"),
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add one flag per knob; each help text names its env variable and default."""
+    defaults = Settings()
+    for knob in _KNOBS:
+        default = getattr(defaults, knob.field)
+        shown = "off" if default is None and knob.field == "metrics_port" else (
+            "unset" if default is None else default)
+        parser.add_argument(
+            knob.flag, dest=knob.field, metavar=knob.metavar, choices=knob.choices,
+            type=knob.parse, default=argparse.SUPPRESS,  # absent unless given: env applies
+            help=f"{knob.help} (env {knob.env}; default: {shown})")
+
+
+def from_namespace(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from parsed flags, falling back to ``QUOTES_*`` variables, then the defaults."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for knob in _KNOBS:
+        if hasattr(args, knob.field):
+            values[knob.field] = getattr(args, knob.field)
+        elif knob.env in environ:
+            raw = environ[knob.env]
+            try:
+                value = knob.parse(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{knob.env}={raw!r}: {exc}") from None
+            if knob.choices is not None and value not in knob.choices:
+                raise SettingsError(f"{knob.env}={raw!r}: choose from {', '.join(knob.choices)}")
+            values[knob.field] = value
+    return Settings(**values)
+
+
+def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``argv`` (server flags only) and the environment."""
+    parser = argparse.ArgumentParser(add_help=False)
+    add_arguments(parser)
+    return from_namespace(parser.parse_args(argv), environ)
