@@ -1,0 +1,215 @@
+"""Prometheus metrics: the standard gRPC server series and the service's domain counters.
+
+Each server gets its own ``CollectorRegistry`` so several servers can live in one process (tests)
+without clashing over metric names.
+
+The gRPC series follow go-grpc-prometheus (``grpc_server_started_total``,
+``grpc_server_handled_total{grpc_code}``, ``grpc_server_handling_seconds``,
+``grpc_server_msg_received_total``, ``grpc_server_msg_sent_total``; labels ``grpc_type``,
+``grpc_service``, ``grpc_method``). They come from a small interceptor here rather than
+py-grpc-prometheus 0.8, which never counts streaming-response calls as handled, counts no
+``started`` for client-streaming calls, and times only unary responses.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import grpc
+from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, Histogram,
+                               PlatformCollector, ProcessCollector, start_http_server)
+
+log = logging.getLogger(__name__)
+
+_RPC_LABELS = ("grpc_type", "grpc_service", "grpc_method")
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+_BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+
+
+class Metrics:
+    """The registry and every metric the server records."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        for collector in (ProcessCollector, PlatformCollector, GCCollector):
+            collector(registry=r)
+
+        self.rpc_started = Counter("grpc_server_started", "RPCs started on the server.",
+                                   _RPC_LABELS, registry=r)
+        self.rpc_handled = Counter(
+            "grpc_server_handled", "RPCs completed on the server, whatever their status.",
+            (*_RPC_LABELS, "grpc_code"), registry=r)
+        self.rpc_seconds = Histogram(
+            "grpc_server_handling_seconds", "Time from an RPC's start to its status.",
+            _RPC_LABELS, buckets=_LATENCY_BUCKETS, registry=r)
+        self.msg_received = Counter("grpc_server_msg_received", "Request messages received.",
+                                    _RPC_LABELS, registry=r)
+        self.msg_sent = Counter("grpc_server_msg_sent", "Response messages sent.",
+                                _RPC_LABELS, registry=r)
+
+        self.documents = Counter("quotes_documents_processed", "Documents analysed.", registry=r)
+        self.characters = Counter("quotes_characters_processed",
+                                  "Characters (code points) of the documents analysed.", registry=r)
+        self.words = Counter("quotes_words_processed",
+                             "Words (parser tokens) of the documents analysed.", registry=r)
+        self.quotes = Counter("quotes_found", "Quotes found, by type.", ("type",), registry=r)
+        self.parse_seconds = Histogram(
+            "quotes_parse_seconds", "Time to parse one batch of documents (Stanza).",
+            buckets=_LATENCY_BUCKETS, registry=r)
+        self.extraction_seconds = Histogram(
+            "quotes_extraction_seconds", "Time to find the quotes of one parsed document.",
+            buckets=_LATENCY_BUCKETS, registry=r)
+        self.batch_size = Histogram("quotes_batch_size", "Documents parsed together in one call.",
+                                    buckets=_BATCH_BUCKETS, registry=r)
+        self.in_flight = Gauge("quotes_in_flight_work",
+                               "Units of work (calls or stream messages) being processed.",
+                               registry=r)
+        self.model_info = Gauge("quotes_model_info", "The loaded models (value 1).",
+                                ("name", "version", "source"), registry=r)
+        self._http = None
+
+    # --- domain -------------------------------------------------------------------------------
+
+    def set_model(self, name: str, version: str, source: str) -> None:
+        self.model_info.clear()
+        self.model_info.labels(name=name, version=version, source=source).set(1)
+
+    def observe_parse(self, documents: int, seconds: float) -> None:
+        self.batch_size.observe(documents)
+        self.parse_seconds.observe(seconds)
+
+    def observe_document(self, characters: int, words: int, quote_types: list[str],
+                         extraction_seconds: float) -> None:
+        self.documents.inc()
+        self.characters.inc(characters)
+        self.words.inc(words)
+        for quote_type in quote_types:
+            self.quotes.labels(type=quote_type).inc()
+        self.extraction_seconds.observe(extraction_seconds)
+
+    # --- HTTP endpoint ------------------------------------------------------------------------
+
+    def start_http(self, host: str, port: int) -> int:
+        """Serve /metrics on ``host:port`` (0: any free port); returns the bound port."""
+        self._http, _thread = start_http_server(port, addr=host or "0.0.0.0",
+                                                registry=self.registry)
+        bound = self._http.server_port
+        log.info("metrics on http://%s:%d/metrics", host or "0.0.0.0", bound)
+        return bound
+
+    def stop_http(self) -> None:
+        http, self._http = self._http, None  # safe to call twice (e.g. a second stop())
+        if http is not None:
+            http.shutdown()
+            http.server_close()
+
+    # --- gRPC ---------------------------------------------------------------------------------
+
+    def interceptor(self) -> grpc.ServerInterceptor:
+        return _MetricsInterceptor(self)
+
+
+def _final_code(context: grpc.ServicerContext, default: grpc.StatusCode) -> grpc.StatusCode:
+    """The status the call ends with, as far as the server can tell."""
+    code = context.code()
+    if code is not None and code != grpc.StatusCode.OK:
+        return code
+    if not context.is_active():
+        # The client went away: its deadline passed or it cancelled.
+        return (grpc.StatusCode.DEADLINE_EXCEEDED if context.time_remaining() <= 0
+                else grpc.StatusCode.CANCELLED)
+    return default
+
+
+def _rpc_type(handler: grpc.RpcMethodHandler) -> str:
+    if handler.request_streaming and handler.response_streaming:
+        return "bidi_stream"
+    if handler.request_streaming:
+        return "client_stream"
+    if handler.response_streaming:
+        return "server_stream"
+    return "unary"
+
+
+class _MetricsInterceptor(grpc.ServerInterceptor):
+    def __init__(self, metrics: Metrics) -> None:
+        self._m = metrics
+
+    def intercept_service(self, continuation: Callable, handler_call_details: Any):
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        service, _, method = handler_call_details.method.lstrip("/").rpartition("/")
+        labels = {"grpc_type": _rpc_type(handler), "grpc_service": service or "unknown",
+                  "grpc_method": method}
+        return wrap_handler(handler, lambda behavior: self._instrument(behavior, handler, labels))
+
+    def _instrument(self, behavior: Callable, handler: grpc.RpcMethodHandler,
+                    labels: dict[str, str]) -> Callable:
+        m = self._m
+        received = m.msg_received.labels(**labels)
+        sent = m.msg_sent.labels(**labels)
+
+        def finish(started: float, code: grpc.StatusCode) -> None:
+            m.rpc_handled.labels(**labels, grpc_code=code.name).inc()
+            m.rpc_seconds.labels(**labels).observe(time.perf_counter() - started)
+
+        def counted(requests: Iterator) -> Iterator:
+            for request in requests:
+                received.inc()
+                yield request
+
+        def call(request_or_iterator: Any, context: grpc.ServicerContext):
+            started = time.perf_counter()
+            m.rpc_started.labels(**labels).inc()
+            if handler.request_streaming:
+                request_or_iterator = counted(request_or_iterator)
+            else:
+                received.inc()
+            if handler.response_streaming:
+                return stream_responses(request_or_iterator, context, started)
+            try:
+                response = behavior(request_or_iterator, context)
+            except BaseException:
+                finish(started, _final_code(context, grpc.StatusCode.UNKNOWN))
+                raise
+            sent.inc()
+            finish(started, _final_code(context, grpc.StatusCode.OK))
+            return response
+
+        def stream_responses(request_or_iterator: Any, context: grpc.ServicerContext,
+                             started: float) -> Iterator:
+            code = None
+            try:
+                for response in behavior(request_or_iterator, context):
+                    sent.inc()
+                    yield response
+            except GeneratorExit:  # gRPC closed the stream: the client cancelled or timed out
+                code = _final_code(context, grpc.StatusCode.CANCELLED)
+                raise
+            except BaseException:
+                code = _final_code(context, grpc.StatusCode.UNKNOWN)
+                raise
+            finally:
+                finish(started, code or _final_code(context, grpc.StatusCode.OK))
+
+        return call
+
+
+def wrap_handler(handler: grpc.RpcMethodHandler,
+                  wrap: Callable[[Callable], Callable]) -> grpc.RpcMethodHandler:
+    """A copy of ``handler`` whose behaviour is ``wrap(behaviour)``."""
+    if handler.request_streaming and handler.response_streaming:
+        factory, behavior = grpc.stream_stream_rpc_method_handler, handler.stream_stream
+    elif handler.request_streaming:
+        factory, behavior = grpc.stream_unary_rpc_method_handler, handler.stream_unary
+    elif handler.response_streaming:
+        factory, behavior = grpc.unary_stream_rpc_method_handler, handler.unary_stream
+    else:
+        factory, behavior = grpc.unary_unary_rpc_method_handler, handler.unary_unary
+    return factory(wrap(behavior), request_deserializer=handler.request_deserializer,
+                   response_serializer=handler.response_serializer)
