@@ -1,0 +1,223 @@
+"""The gRPC server: QuoteService plus health checking, reflection, metrics, graceful shutdown.
+
+Lifecycle:
+    server, port = create_server(settings)   # bound, not started; health NOT_SERVING
+    server.start()                           # port open: health answers, work gets UNAVAILABLE
+    server.load_models()                     # or set_parser(parser); health SERVING
+    server.stop(grace)                       # health NOT_SERVING, refuse new calls, drain
+Opening the port before the (slow) model load lets orchestrators probe health meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from concurrent import futures
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from quotes.v1 import quote_service_pb2 as pb
+from quotes.v1 import quote_service_pb2_grpc as pb_grpc
+from service.metrics import Metrics, wrap_handler
+from service.servicer import QuoteServicer
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["QuoteService"].full_name
+# Threads beyond the work limit: health checks, reflection, refusals and idle streams must not
+# queue behind parsing calls.
+_EXTRA_THREADS = 16
+_MESSAGE_OVERHEAD = 1 << 20
+
+
+class UnexpectedErrorInterceptor(grpc.ServerInterceptor):
+    """Turns exceptions the servicer did not map into INTERNAL with a generic message.
+
+    Without it gRPC answers UNKNOWN with "Exception calling application: <message>", which leaks
+    internals to callers. The full traceback is logged here instead.
+    """
+
+    def intercept_service(self, continuation: Callable, handler_call_details: Any):
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+
+        def guard(context: grpc.ServicerContext, exc: Exception) -> None:
+            code = context.code()
+            if code is not None and code != grpc.StatusCode.OK:
+                return  # the servicer chose this status (context.abort): keep it
+            log.error("unexpected error in %s", method, exc_info=exc)
+            context.abort(grpc.StatusCode.INTERNAL, "internal error; the server logged the cause")
+
+        def wrap(behavior: Callable) -> Callable:
+            if handler.response_streaming:
+                def stream(request: Any, context: grpc.ServicerContext):
+                    try:
+                        yield from behavior(request, context)
+                    except Exception as exc:  # noqa: BLE001 - mapped to a status
+                        guard(context, exc)
+                        raise
+                return stream
+
+            def unary(request: Any, context: grpc.ServicerContext):
+                try:
+                    return behavior(request, context)
+                except Exception as exc:  # noqa: BLE001 - mapped to a status
+                    guard(context, exc)
+                    raise
+            return unary
+
+        return wrap_handler(handler, wrap)
+
+
+class QuoteServer:
+    """A grpc.Server with its health status, metrics endpoint and model lifecycle."""
+
+    def __init__(self, settings: Settings, parser: Any = None) -> None:
+        self.settings = settings
+        self.metrics = Metrics()
+        self._parser = parser
+        self._servicer = QuoteServicer(settings, self.metrics)
+        workers = settings.max_concurrent_work + _EXTRA_THREADS
+        # A full batch of the longest documents must fit: 4 UTF-8 bytes per character at worst.
+        receive_limit = (settings.max_batch_size * settings.max_document_chars * 4
+                         + _MESSAGE_OVERHEAD)
+        self._server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
+            # Metrics outermost, so they see the status the error interceptor settles on.
+            interceptors=[self.metrics.interceptor(), UnexpectedErrorInterceptor()],
+            options=[("grpc.max_receive_message_length", receive_limit),
+                     ("grpc.max_send_message_length", -1)],
+            # Past this many calls (running or queued) gRPC refuses with RESOURCE_EXHAUSTED
+            # instead of queueing without bound.
+            maximum_concurrent_rpcs=workers,
+        )
+        pb_grpc.add_QuoteServiceServicer_to_server(self._servicer, self._server)
+        self.health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
+        for service in ("", SERVICE_NAME):
+            self.health.set(service, health_pb2.HealthCheckResponse.NOT_SERVING)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server)
+        self.port = self._server.add_insecure_port(f"{settings.host}:{settings.port}")
+        if self.port == 0:
+            raise RuntimeError(f"could not bind {settings.host}:{settings.port}")
+        self.metrics_port: int | None = None
+        self.ready = threading.Event()
+        self._stopping = False
+
+    def start(self) -> None:
+        """Open the ports. Serving starts once a parser is set (at once if one was given)."""
+        if self.settings.metrics_port is not None:
+            self.metrics_port = self.metrics.start_http(self.settings.metrics_host,
+                                                        self.settings.metrics_port)
+        self._server.start()
+        log.info("listening on %s:%d", self.settings.host, self.port)
+        if self._parser is not None:
+            self.set_parser(self._parser)
+
+    def load_models(self) -> None:
+        """Load the models the settings name (slow) and start serving."""
+        from service.nlp.models import resolve_models
+        from service.nlp.pipeline import DocumentParser
+
+        spec = resolve_models(self.settings.official_models_dir)
+        self.set_parser(DocumentParser(spec, torch_threads=self.settings.torch_threads))
+
+    def set_parser(self, parser: Any) -> None:
+        """Serve with ``parser``, a loaded DocumentParser (tests share one across servers)."""
+        self._parser = parser
+        self._servicer.set_parser(parser)
+        spec = parser.spec
+        self.metrics.set_model(spec.name, spec.version, spec.source)
+        if self._stopping:
+            return
+        for service in ("", SERVICE_NAME):
+            self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
+        self.ready.set()
+        log.info("serving with %s (%s models)", spec.label, spec.source)
+
+    def stop(self, grace: float | None = None) -> threading.Event:
+        """Start a graceful shutdown; the returned event is set once every call has ended.
+
+        Health turns NOT_SERVING first (watchers are told), then new calls are refused and
+        in-flight ones get ``grace`` seconds (default: the settings') before being cancelled.
+        """
+        self._stopping = True
+        grace = self.settings.grace_seconds if grace is None else grace
+        self.health.enter_graceful_shutdown()
+        log.info("shutting down: finishing in-flight calls (up to %.0fs)", grace)
+        done = self._server.stop(grace)
+
+        def close_metrics() -> None:
+            done.wait()
+            self.metrics.stop_http()
+
+        threading.Thread(target=close_metrics, name="metrics-close", daemon=True).start()
+        return done
+
+    def wait_for_termination(self, timeout: float | None = None) -> bool:
+        return self._server.wait_for_termination(timeout)
+
+
+def create_server(settings: Settings, parser: Any = None) -> tuple[QuoteServer, int]:
+    """A bound, unstarted server and its port (useful when ``settings.port`` is 0)."""
+    server = QuoteServer(settings, parser)
+    return server, server.port
+
+
+def serve(settings: Settings, parser: Any = None, *,
+          on_ready: Callable[[QuoteServer], None] | None = None) -> int:
+    """Run until SIGTERM or SIGINT, then shut down gracefully; returns the exit status.
+
+    Must run in the main thread (signal handlers). A second signal cancels in-flight calls.
+    """
+    server, _port = create_server(settings, parser)
+    stop_requested = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if stop_requested.is_set():
+            log.warning("second %s: cancelling in-flight calls", signal.Signals(signum).name)
+            server._server.stop(0)
+            return
+        log.info("received %s", signal.Signals(signum).name)
+        stop_requested.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        server.start()
+        if parser is None:
+            failure: list[BaseException] = []
+
+            def load() -> None:
+                try:
+                    server.load_models()
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    failure.append(exc)
+                    stop_requested.set()
+
+            # Loading in a thread keeps the main thread free to react to signals meanwhile.
+            threading.Thread(target=load, name="model-loader", daemon=True).start()
+            while not (server.ready.is_set() or stop_requested.wait(0.2)):
+                pass
+            if failure:
+                log.error("could not load the models", exc_info=failure[0])
+                server.stop(0).wait()
+                return 1
+        if on_ready is not None and server.ready.is_set():
+            on_ready(server)
+        while not stop_requested.wait(0.5):
+            pass
+        server.stop().wait()
+        log.info("stopped")
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
