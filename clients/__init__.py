@@ -1,0 +1,1 @@
+"""Clients of quotes.v1.QuoteService: a typed Python client, the `quotes` CLI, evaluation."""

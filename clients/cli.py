@@ -1,0 +1,234 @@
+"""``quotes``: command-line client of a QuoteService.
+
+    quotes extract article.txt --target localhost:50051
+    cat article.txt | quotes extract - --format json
+    quotes extract --jsonl docs.jsonl --format json
+    quotes health --target localhost:50051
+    quotes eval shared/eval/soleimani-gold.jsonl --show-errors
+
+Exit status: 0 on success; 1 on a gRPC error (one line on stderr with its status code), an
+unreadable input, or (``health``) a server that is not SERVING; 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TextIO
+
+import grpc
+from google.protobuf import json_format
+
+from clients.client import QuoteClient, describe_error, to_offset_unit
+from clients.evaluation import PredictedQuote, evaluate, format_text, load_gold
+from quotes.v1 import quote_service_pb2 as pb
+
+DEFAULT_TARGET = os.environ.get("QUOTES_TARGET", "localhost:50051")
+DEFAULT_BATCH = 16
+
+
+class _InputError(Exception):
+    """An input file cannot be read or parsed."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--target", default=DEFAULT_TARGET, metavar="HOST:PORT",
+                        help=f"server address (env QUOTES_TARGET; default: {DEFAULT_TARGET})")
+    common.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="deadline of each call (default: none)")
+
+    parser = argparse.ArgumentParser(prog="quotes", description="Client of the quote-attribution "
+                                     "gRPC service (quotes.v1.QuoteService).")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    extract = commands.add_parser(
+        "extract", parents=[common], help="find the quotes of documents",
+        description="Find the quotes of each document: each FILE is one document (its id is the "
+                    "file name; '-' is standard input, the default when neither FILE nor --jsonl "
+                    "is given).")
+    extract.add_argument("files", nargs="*", metavar="FILE", help="text file, or - for stdin")
+    extract.add_argument("--jsonl", metavar="FILE", help='also read documents from a JSONL file, '
+                         'one {"id": ..., "text": ...} a line (other keys are ignored)')
+    extract.add_argument("--format", choices=("text", "json"), default="text",
+                         help="text: one block per quote; json: one line per document, the "
+                              "protobuf JSON mapping of ExtractQuotesResponse (default: text)")
+    extract.add_argument("--offset-unit", default="code_point",
+                         choices=("code_point", "utf8_byte", "utf16_code_unit"),
+                         help="unit of the offsets in the output (default: code_point)")
+    extract.add_argument("--batch-size", type=_positive, default=DEFAULT_BATCH, metavar="N",
+                         help=f"documents per call (default: {DEFAULT_BATCH})")
+
+    health = commands.add_parser(
+        "health", parents=[common], help="ask whether the server is serving",
+        description="Print the server's health status; exit 0 only when SERVING.")
+    health.add_argument("--service", default="",
+                        help='service to ask about (default: "", the whole server)')
+
+    evaluation = commands.add_parser(
+        "eval", parents=[common], help="score the server against gold annotations",
+        description="Send each gold document to the server (in batches) and score the quotes it "
+                    "finds as described in shared/eval/README.md.")
+    evaluation.add_argument("gold", metavar="GOLD.jsonl", help="gold annotations, one document "
+                            'a line: {"id", "text", "quotes": [...]}')
+    evaluation.add_argument("--format", choices=("text", "json"), default="text",
+                            help="text: a table; json: one object (default: text)")
+    evaluation.add_argument("--show-errors", action="store_true",
+                            help="list missed, spurious and wrongly attributed quotes")
+    evaluation.add_argument("--batch-size", type=_positive, default=DEFAULT_BATCH, metavar="N",
+                            help=f"documents per call (default: {DEFAULT_BATCH})")
+    return parser
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = {"extract": _extract, "health": _health, "eval": _eval}[args.command]
+    try:
+        return command(args)
+    except grpc.RpcError as error:
+        print(f"quotes {args.command}: error: {describe_error(error)}", file=sys.stderr)
+        return 1
+    except _InputError as error:
+        print(f"quotes {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+# --- extract ---------------------------------------------------------------------------------
+
+def _read_documents(files: Sequence[str], jsonl: str | None) -> list[pb.Document]:
+    documents = []
+    if not files and not jsonl:
+        files = ["-"]
+    for name in files:
+        try:
+            text = sys.stdin.read() if name == "-" else open(name, encoding="utf-8").read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _InputError(f"cannot read {name}: {exc}") from None
+        documents.append(pb.Document(id="stdin" if name == "-" else name, text=text))
+    if jsonl:
+        try:
+            with open(jsonl, encoding="utf-8") as lines:
+                for number, line in enumerate(lines, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        item = json.loads(line)
+                        documents.append(pb.Document(id=str(item.get("id", number)),
+                                                     text=item["text"]))
+                    except (ValueError, KeyError, TypeError, AttributeError):
+                        raise _InputError(f'{jsonl}:{number}: expected {{"id": ..., "text": ...}}'
+                                          ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _InputError(f"cannot read {jsonl}: {exc}") from None
+    return documents
+
+
+def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _extract(args: argparse.Namespace) -> int:
+    documents = _read_documents(args.files, args.jsonl)
+    with QuoteClient(args.target, timeout=args.timeout) as client:
+        for batch in _batches(documents, args.batch_size):
+            for response in client.extract_batch(batch, offset_unit=args.offset_unit):
+                if args.format == "json":
+                    print(to_json(response))
+                else:
+                    write_text(response, sys.stdout)
+    return 0
+
+
+def to_json(response: pb.ExtractQuotesResponse) -> str:
+    """One line: the protobuf JSON mapping, proto field names, every field present."""
+    return json.dumps(json_format.MessageToDict(response, preserving_proto_field_name=True,
+                                                always_print_fields_with_no_presence=True),
+                      ensure_ascii=False)
+
+
+def _type_name(value: int) -> str:
+    return pb.QuoteType.Name(value).removeprefix("QUOTE_TYPE_").lower()
+
+
+def write_text(response: pb.ExtractQuotesResponse, out: TextIO) -> None:
+    count = len(response.quotes)
+    out.write(f"== {response.document_id or '(no id)'}: {count} quote{'s' * (count != 1)}\n")
+    for quote in response.quotes:
+        out.write(f"\n{json.dumps(quote.text, ensure_ascii=False)}\n")
+        out.write(f"  type:    {_type_name(quote.type)}  [{quote.span.start}, {quote.span.end})"
+                  f"  confidence {quote.confidence:.2f}\n")
+        if quote.HasField("speaker"):
+            speaker = quote.speaker
+            said_by = speaker.name or speaker.mention
+            if speaker.mention and speaker.mention != speaker.name:
+                said_by += f' (as "{speaker.mention}")'
+            out.write(f"  speaker: {said_by}\n")
+        else:
+            out.write("  speaker: (none found)\n")
+        if quote.HasField("cue"):
+            cue = quote.cue
+            lemma = f" ({cue.lemma})" if cue.lemma and cue.lemma != cue.text else ""
+            out.write(f"  cue:     {cue.text}{lemma}\n")
+        else:
+            out.write("  cue:     (none)\n")
+    out.write("\n")
+
+
+# --- health ----------------------------------------------------------------------------------
+
+def _health(args: argparse.Namespace) -> int:
+    with QuoteClient(args.target, timeout=args.timeout) as client:
+        status = client.health(args.service)
+    print(status)
+    return 0 if status == "SERVING" else 1
+
+
+# --- eval ------------------------------------------------------------------------------------
+
+def predicted_quotes(response: pb.ExtractQuotesResponse) -> list[PredictedQuote]:
+    """A response (offsets in code points) as the evaluation's plain predictions."""
+    quotes = []
+    for quote in response.quotes:
+        speaker = quote.speaker
+        mention_span = ((speaker.mention_span.start, speaker.mention_span.end)
+                        if quote.HasField("speaker") and speaker.HasField("mention_span") else None)
+        quotes.append(PredictedQuote(
+            type=_type_name(quote.type), span=(quote.span.start, quote.span.end), text=quote.text,
+            speaker_name=speaker.name, speaker_mention=speaker.mention, mention_span=mention_span,
+            cue=quote.cue.text))
+    return quotes
+
+
+def _eval(args: argparse.Namespace) -> int:
+    try:
+        gold = load_gold(args.gold)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise _InputError(str(exc)) from None
+    pairs = []
+    with QuoteClient(args.target, timeout=args.timeout) as client:
+        for batch in _batches(gold, args.batch_size):
+            responses = client.extract_batch(
+                [pb.Document(id=doc.id, text=doc.text) for doc in batch],
+                offset_unit=to_offset_unit("code_point"))  # gold offsets are code points
+            pairs.extend(zip(batch, (predicted_quotes(r) for r in responses)))
+    report = evaluate(pairs)
+    if args.format == "json":
+        print(json.dumps(report.to_dict(errors=args.show_errors), ensure_ascii=False))
+    else:
+        print(format_text(report, show_errors=args.show_errors))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
