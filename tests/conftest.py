@@ -1,0 +1,100 @@
+"""Shared fixtures: the real bundled models, loaded once, and in-process servers on free ports."""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from clients.client import QuoteClient
+from service.nlp.models import resolve_models
+from service.nlp.pipeline import DocumentParser
+from service.server import QuoteServer, create_server
+from service.settings import Settings
+
+HOST = "127.0.0.1"
+
+# Quotes any extractor that follows the spec finds: direct speech with a named speaker.
+TEXT = ('"We will respond with force," Defense Secretary Mark Esper said on Friday.\n\n'
+        'The officials said that the strike killed two commanders.')
+
+# Test servers: small limits keep the bad-input cases cheap; short grace keeps shutdown quick.
+TEST_SETTINGS = Settings(host=HOST, port=0, metrics_port=0, max_document_chars=5000,
+                         max_batch_size=4, max_concurrent_work=4, torch_threads=1,
+                         grace_seconds=2.0)
+
+
+@pytest.fixture(scope="session")
+def parser() -> DocumentParser:
+    """The bundled models, loaded once for the whole run (loading takes ~10 s)."""
+    return DocumentParser(resolve_models(), torch_threads=1)
+
+
+@pytest.fixture(scope="session")
+def server(parser: DocumentParser) -> Iterator[QuoteServer]:
+    """A serving server shared by the tests that do not need special settings."""
+    srv, _port = create_server(TEST_SETTINGS, parser)
+    srv.start()
+    yield srv
+    srv.stop(0).wait(5)
+
+
+@pytest.fixture(scope="session")
+def target(server: QuoteServer) -> str:
+    return f"{HOST}:{server.port}"
+
+
+@pytest.fixture
+def client(target: str) -> Iterator[QuoteClient]:
+    with QuoteClient(target, timeout=60) as c:
+        yield c
+
+
+@pytest.fixture
+def make_server(parser: DocumentParser) -> Iterator[Callable[..., QuoteServer]]:
+    """Start a server with ``TEST_SETTINGS`` changed by keyword; stopped after the test.
+
+    ``with_parser=False`` gives a server that has not loaded its models yet.
+    """
+    started: list[QuoteServer] = []
+
+    def make(*, with_parser: bool = True, **changes) -> QuoteServer:
+        settings = TEST_SETTINGS.replace(**changes)
+        srv, _port = create_server(settings, parser if with_parser else None)
+        srv.start()
+        started.append(srv)
+        return srv
+
+    yield make
+    for srv in started:
+        srv.stop(0).wait(5)
+
+
+def scrape(srv: QuoteServer) -> str:
+    with urllib.request.urlopen(f"http://{HOST}:{srv.metrics_port}/metrics", timeout=10) as reply:
+        return reply.read().decode()
+
+
+def sample(exposition: str, name: str, **labels: str) -> float:
+    """The sum of the samples of ``name`` whose labels include ``labels`` (0 if none)."""
+    total = 0.0
+    for line in exposition.splitlines():
+        match = re.match(r"^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$", line)
+        if not match or match.group(1) != name:
+            continue
+        found = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', match.group(2) or ""))
+        if all(found.get(key) == value for key, value in labels.items()):
+            total += float(match.group(3))
+    return total
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()

@@ -1,0 +1,141 @@
+"""The `quotes` CLI against a live server, in every format."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from clients.cli import main, predicted_quotes
+from clients.client import QuoteClient
+from clients.evaluation import evaluate, load_gold
+from conftest import TEXT
+
+SECOND = '"Prices will fall," said Anna Berg, the minister.'
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_extract_text_format(capsys, target, tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text(TEXT, encoding="utf-8")
+    code, out, err = run(capsys, "extract", str(article), "--target", target)
+    assert code == 0, err
+    assert out.startswith(f"== {article}: ")
+    assert "We will respond with force" in out
+    assert "type:    direct" in out
+    assert "speaker: " in out and "Esper" in out
+    assert "cue:     " in out
+
+
+def test_extract_json_from_stdin(capsys, target, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(TEXT))
+    code, out, err = run(capsys, "extract", "-", "--target", target, "--format", "json",
+                         "--offset-unit", "utf8_byte")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 1
+    document = json.loads(lines[0])
+    assert document["document_id"] == "stdin"
+    assert document["offset_unit"] == "OFFSET_UNIT_UTF8_BYTE"
+    assert document["model"]["source"] == "bundled"
+    quote = document["quotes"][0]  # proto field names, every field present
+    assert {"text", "span", "type", "confidence", "sentence_index"} <= set(quote)
+    assert quote["type"].startswith("QUOTE_TYPE_")
+
+
+def test_extract_jsonl_one_line_per_document(capsys, target, tmp_path):
+    jsonl = tmp_path / "docs.jsonl"
+    jsonl.write_text("\n".join(json.dumps(d) for d in [
+        {"id": "one", "text": TEXT, "url": "ignored"},
+        {"id": "two", "text": SECOND, "quotes": []},
+        {"id": "three", "text": "Nothing to see."}]) + "\n", encoding="utf-8")
+    code, out, err = run(capsys, "extract", "--jsonl", str(jsonl), "--target", target,
+                         "--format", "json", "--batch-size", "2")
+    assert code == 0, err
+    documents = [json.loads(line) for line in out.splitlines()]
+    assert [d["document_id"] for d in documents] == ["one", "two", "three"]
+    assert any("Prices will fall" in q["text"] for q in documents[1]["quotes"])
+
+
+def test_extract_error_exits_nonzero_with_status_code(capsys, target, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    code, out, err = run(capsys, "extract", str(empty), "--target", target)
+    assert code == 1 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "INVALID_ARGUMENT" in err and "documents[0].text" in err
+
+
+def test_missing_file_exits_nonzero(capsys, target, tmp_path):
+    code, _out, err = run(capsys, "extract", str(tmp_path / "nope.txt"), "--target", target)
+    assert code == 1 and "cannot read" in err
+
+
+def test_unreachable_server_exits_nonzero(capsys):
+    code, _out, err = run(capsys, "health", "--target", "127.0.0.1:1", "--timeout", "5")
+    assert code == 1
+    assert err.startswith("quotes health: error: UNAVAILABLE") or "DEADLINE_EXCEEDED" in err
+
+
+def test_health(capsys, target):
+    code, out, _err = run(capsys, "health", "--target", target)
+    assert (code, out) == (0, "SERVING\n")
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["extract", "--format", "xml"])
+    assert caught.value.code == 2
+
+
+@pytest.fixture
+def gold_file(tmp_path):
+    """Two small hand-annotated documents in the shared/eval format."""
+    start = TEXT.index("We will")
+    end = TEXT.index(',"')
+    speaker = TEXT.index("Defense")
+    second_start = SECOND.index("Prices")
+    documents = [
+        {"id": "g1", "text": TEXT, "quotes": [
+            {"type": "direct", "span": [start, end], "text": TEXT[start:end],
+             "speaker": "Mark Esper", "speaker_aliases": ["Esper"],
+             "speaker_span": [speaker, TEXT.index(" said")], "cue": "said"}]},
+        {"id": "g2", "text": SECOND, "quotes": [
+            {"type": "direct", "span": [second_start, SECOND.index(',"')],
+             "text": "Prices will fall", "speaker": "Anna Berg", "speaker_aliases": [],
+             "cue": "said"}]},
+    ]
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(json.dumps(d) for d in documents) + "\n", encoding="utf-8")
+    return path
+
+
+def test_eval_text(capsys, target, gold_file):
+    code, out, err = run(capsys, "eval", str(gold_file), "--target", target, "--show-errors",
+                         "--batch-size", "1")
+    assert code == 0, err
+    assert "documents  2" in out and "quotes     gold 2" in out
+    for label in ("precision", "recall", "f1", "recall direct", "speaker accuracy", "errors ("):
+        assert label in out
+
+
+def test_eval_json(capsys, target, gold_file):
+    code, out, err = run(capsys, "eval", str(gold_file), "--target", target, "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["documents"] == 2 and report["gold"] == 2
+    assert report["recall_by_type"]["direct"]["gold"] == 2
+    assert report["matched"] == 2  # both quotes are plain '"X," NAME said.' cases
+    assert "errors" not in report
+    # The CLI scores exactly what the server answers, as clients.evaluation defines it.
+    gold = load_gold(gold_file)
+    with QuoteClient(target, timeout=60) as client:
+        responses = client.extract_batch([(doc.id, doc.text) for doc in gold])
+    expected = evaluate(zip(gold, map(predicted_quotes, responses))).to_dict()
+    assert report == json.loads(json.dumps(expected))

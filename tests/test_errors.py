@@ -1,0 +1,198 @@
+"""Bad input, overload, deadlines and unexpected exceptions map to the right gRPC statuses."""
+
+from __future__ import annotations
+
+import threading
+from concurrent import futures
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from clients.client import QuoteClient, describe_error
+from conftest import TEST_SETTINGS, TEXT, scrape, sample, wait_until
+from quotes.v1 import quote_service_pb2 as pb
+from quotes.v1 import quote_service_pb2_grpc as pb_grpc
+from service.metrics import Metrics
+from service.server import UnexpectedErrorInterceptor
+
+TOO_LONG = "x" * (TEST_SETTINGS.max_document_chars + 1)
+
+
+def _details(error: grpc.RpcError) -> dict:
+    """ErrorInfo reason and BadRequest field violations of a failed call."""
+    status = rpc_status.from_call(error)
+    assert status is not None, "no rich status details"
+    found: dict = {"violations": {}}
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            found["violations"].update({v.field: v.reason for v in bad.field_violations})
+        elif detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            found["reason"], found["domain"] = info.reason, info.domain
+        elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            found["retry"] = True
+    return found
+
+
+def _unary(text: str, unit: int = 0):
+    return lambda stub: stub.ExtractQuotes(pb.ExtractQuotesRequest(
+        document=pb.Document(id="x", text=text), offset_unit=unit), timeout=30)
+
+
+def _batch(texts: list[str], unit: int = 0):
+    return lambda stub: stub.BatchExtractQuotes(pb.BatchExtractQuotesRequest(
+        documents=[pb.Document(id=str(i), text=t) for i, t in enumerate(texts)],
+        offset_unit=unit), timeout=30)
+
+
+def _stream(text: str, unit: int = 0):
+    return lambda stub: list(stub.StreamExtractQuotes(iter([pb.StreamExtractQuotesRequest(
+        document=pb.Document(id="x", text=text), offset_unit=unit)]), timeout=30))
+
+
+BAD_INPUTS = {
+    "empty text": (_unary(""), {"document.text": "EMPTY_TEXT"}),
+    "whitespace text": (_unary(" \n\t "), {"document.text": "EMPTY_TEXT"}),
+    "text over limit": (_unary(TOO_LONG), {"document.text": "TEXT_TOO_LONG"}),
+    "unknown offset unit": (_unary(TEXT, 42), {"offset_unit": "UNKNOWN_OFFSET_UNIT"}),
+    "batch: too many documents": (_batch([TEXT] * (TEST_SETTINGS.max_batch_size + 1)),
+                                  {"documents": "TOO_MANY_DOCUMENTS"}),
+    "batch: every bad field": (_batch([TEXT, "", TOO_LONG], 7),
+                               {"offset_unit": "UNKNOWN_OFFSET_UNIT",
+                                "documents[1].text": "EMPTY_TEXT",
+                                "documents[2].text": "TEXT_TOO_LONG"}),
+    "stream: empty text": (_stream("   "), {"document.text": "EMPTY_TEXT"}),
+    "stream: unknown offset unit": (_stream(TEXT, -1), {"offset_unit": "UNKNOWN_OFFSET_UNIT"}),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
+def test_bad_input_is_invalid_argument_with_field_violations(target, case):
+    call, expected = BAD_INPUTS[case]
+    with grpc.insecure_channel(target) as channel:
+        with pytest.raises(grpc.RpcError) as caught:
+            call(pb_grpc.QuoteServiceStub(channel))
+    error = caught.value
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    details = _details(error)
+    assert details["violations"] == expected
+    assert details["domain"] == "quotes.v1" and details["reason"] in expected.values()
+    assert "Traceback" not in error.details()
+    # describe_error (the CLI's one line) names the code and every bad field.
+    line = describe_error(error)
+    assert line.startswith("INVALID_ARGUMENT: ") and "\n" not in line
+    assert all(field in line for field in expected)
+    with QuoteClient(target) as client:  # the server keeps serving
+        assert client.health(timeout=10) == "SERVING"
+
+
+def test_server_still_extracts_after_bad_input(client):
+    with pytest.raises(grpc.RpcError):
+        client.extract("")
+    assert client.extract(TEXT).quotes
+
+
+def test_resource_exhausted_when_no_work_is_allowed(make_server):
+    srv = make_server(max_concurrent_work=0)
+    with QuoteClient(f"127.0.0.1:{srv.port}", timeout=30) as client:
+        with pytest.raises(grpc.RpcError) as caught:
+            client.extract(TEXT)
+        assert client.health() == "SERVING"  # health checks are not work
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    details = _details(caught.value)
+    assert details["reason"] == "OVERLOADED" and details.get("retry")
+    assert sample(scrape(srv), "grpc_server_handled_total", grpc_method="ExtractQuotes",
+                  grpc_code="RESOURCE_EXHAUSTED") == 1
+
+
+def _hold_parser(parser) -> threading.Lock:
+    """The parser's batch lock: holding it makes the parser look busy with another batch."""
+    lock = getattr(parser, "_lock", None)
+    if lock is None:
+        pytest.skip("DocumentParser no longer exposes its batch lock")
+    return lock
+
+
+def test_resource_exhausted_when_slots_are_taken(make_server, parser):
+    srv = make_server(max_concurrent_work=1)
+    target = f"127.0.0.1:{srv.port}"
+    lock = _hold_parser(parser)
+    with QuoteClient(target, timeout=60) as client, futures.ThreadPoolExecutor(1) as pool:
+        with lock:
+            first = pool.submit(client.extract, TEXT)  # takes the only slot, waits for the parser
+            assert wait_until(lambda: sample(scrape(srv), "quotes_in_flight_work") == 1)
+            with pytest.raises(grpc.RpcError) as caught:
+                client.extract(TEXT)
+            assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        first.result(timeout=60)  # the admitted call completes once the parser is free
+        assert wait_until(lambda: sample(scrape(srv), "quotes_in_flight_work") == 0)
+
+
+def test_deadline_exceeded_skips_the_work(make_server, parser):
+    srv = make_server()
+    lock = _hold_parser(parser)
+    with QuoteClient(f"127.0.0.1:{srv.port}") as client:
+        with lock:
+            with pytest.raises(grpc.RpcError) as caught:
+                client.extract(TEXT, timeout=0.5)
+            assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        # Once the parser is free the handler finds the deadline gone and stops before
+        # extraction: the call is recorded as DEADLINE_EXCEEDED and no document counted.
+        assert wait_until(lambda: sample(scrape(srv), "grpc_server_handled_total",
+                                         grpc_code="DEADLINE_EXCEEDED") == 1, timeout=30)
+        assert sample(scrape(srv), "quotes_documents_processed_total") == 0
+        assert client.health(timeout=10) == "SERVING"
+
+
+def test_work_before_models_load_is_unavailable(make_server):
+    srv = make_server(with_parser=False)
+    with QuoteClient(f"127.0.0.1:{srv.port}", timeout=30) as client:
+        with pytest.raises(grpc.RpcError) as caught:
+            client.extract(TEXT)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert _details(caught.value)["reason"] == "MODELS_LOADING"
+
+
+def _failing(request, context):
+    raise RuntimeError("secret internal detail /etc/passwd")
+
+
+def _failing_stream(request, context):
+    yield b"first"
+    raise KeyError("secret internal detail")
+
+
+def test_unexpected_exceptions_become_internal_without_details():
+    """The interceptor chain the server uses, around handlers that crash."""
+    metrics = Metrics()
+    server = grpc.server(futures.ThreadPoolExecutor(2),
+                         interceptors=[metrics.interceptor(), UnexpectedErrorInterceptor()])
+    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("test.Crash", {
+        "Unary": grpc.unary_unary_rpc_method_handler(_failing),
+        "Stream": grpc.unary_stream_rpc_method_handler(_failing_stream),
+    })])
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            with pytest.raises(grpc.RpcError) as unary:
+                channel.unary_unary("/test.Crash/Unary")(b"", timeout=10)
+            stream = channel.unary_stream("/test.Crash/Stream")(b"", timeout=10)
+            assert next(stream) == b"first"
+            with pytest.raises(grpc.RpcError) as streamed:
+                next(stream)
+    finally:
+        server.stop(0)
+    for caught in (unary, streamed):
+        assert caught.value.code() == grpc.StatusCode.INTERNAL
+        assert "secret" not in caught.value.details()
+        assert "Traceback" not in caught.value.details()
+    for rpc_type, method in (("unary", "Unary"), ("server_stream", "Stream")):
+        assert metrics.registry.get_sample_value("grpc_server_handled_total", {
+            "grpc_type": rpc_type, "grpc_service": "test.Crash", "grpc_method": method,
+            "grpc_code": "INTERNAL"}) == 1

@@ -1,0 +1,129 @@
+"""Scoring rules of shared/eval/README.md on small hand-made examples."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from clients.evaluation import (GoldDocument, GoldQuote, PredictedQuote, evaluate, format_text,
+                                load_gold, match, speaker_correct)
+
+
+def test_match_needs_half_of_the_shorter_span():
+    assert match([(0, 10)], [(5, 20)]) == [(0, 0)]  # 5 shared >= 10/2
+    assert match([(0, 10)], [(6, 20)]) == []  # 4 shared < 10/2
+    assert match([(0, 100)], [(40, 44)]) == [(0, 0)]  # short prediction inside a long gold
+    assert match([(0, 10)], [(10, 20)]) == []  # touching is not overlapping
+    assert match([(3, 3)], [(0, 10)]) == []  # empty spans never match
+
+
+def test_match_is_one_to_one_best_overlap_first():
+    # Both predictions qualify for gold 0; the bigger overlap wins, the other is free for gold 1.
+    assert match([(0, 10), (8, 30)], [(5, 12), (0, 10)]) == [(0, 1), (1, 0)]
+    # One prediction, two qualifying golds: only the better-overlapping gold gets it.
+    assert match([(0, 10), (0, 20)], [(0, 20)]) == [(1, 0)]
+    # Ties go to the earlier gold.
+    assert match([(0, 10), (0, 10)], [(0, 10)]) == [(0, 0)]
+
+
+def test_speaker_by_span_overlap_or_name():
+    gold = GoldQuote("direct", (0, 10), speaker="Yossi Cohen", speaker_aliases=("Cohen",),
+                     speaker_span=(20, 25))
+    assert speaker_correct(gold, PredictedQuote("direct", (0, 10), mention_span=(24, 30)))
+    assert speaker_correct(gold, PredictedQuote("direct", (0, 10), speaker_name="Mr. COHEN"))
+    assert speaker_correct(gold, PredictedQuote("direct", (0, 10), speaker_mention="yossi cohen"))
+    assert not speaker_correct(gold, PredictedQuote("direct", (0, 10), speaker_name="he",
+                                                    speaker_mention="he", mention_span=(40, 42)))
+    unnamed = GoldQuote("direct", (0, 10), speaker="", speaker_span=None)
+    assert not unnamed.has_speaker
+    assert not speaker_correct(unnamed, PredictedQuote("direct", (0, 10), speaker_name="anyone"))
+
+
+def _document() -> tuple[GoldDocument, list[PredictedQuote]]:
+    gold = GoldDocument("d1", "x" * 200, (
+        GoldQuote("direct", (0, 20), "a", speaker="Donald Trump", speaker_aliases=("Trump",)),
+        GoldQuote("indirect", (30, 60), "b", speaker="", speaker_span=(25, 29)),
+        GoldQuote("mixed", (70, 90), "c", speaker="Ali Khamenei"),
+        GoldQuote("indirect", (100, 120), "d", speaker=""),  # no speaker
+    ))
+    predicted = [
+        PredictedQuote("direct", (1, 20), "a", speaker_name="Donald Trump", speaker_mention="he"),
+        PredictedQuote("direct", (35, 60), "b", speaker_name="X", mention_span=(26, 28)),
+        PredictedQuote("indirect", (150, 170), "spurious", speaker_name="Nobody"),
+        PredictedQuote("indirect", (100, 119), "d"),
+    ]
+    return gold, predicted
+
+
+def test_evaluate_counts_and_ratios():
+    report = evaluate([_document()])
+    c = report.counts
+    assert (c.gold, c.predicted, c.matched) == (4, 4, 3)
+    assert report.precision == pytest.approx(3 / 4)
+    assert report.recall == pytest.approx(3 / 4)
+    assert report.f1 == pytest.approx(3 / 4)
+    assert report.recall_by_type() == {"direct": 1.0, "indirect": 1.0, "mixed": 0.0}
+    assert report.type_accuracy == pytest.approx(2 / 3)  # "b" was predicted direct
+    # Three gold quotes have a speaker; two were found and attributed right; "c" was missed.
+    assert (c.with_speaker, c.speaker_right) == (3, 2)
+    assert report.speaker_accuracy == pytest.approx(2 / 3)
+    kinds = sorted((e.kind, e.text) for e in report.errors)
+    assert kinds == [("missed", "c"), ("spurious", "spurious")]
+
+
+def test_wrong_speaker_is_listed():
+    gold = GoldDocument("d", "He said it. Cohen", (
+        GoldQuote("direct", (0, 10), speaker="Cohen"),))
+    report = evaluate([(gold, [PredictedQuote("direct", (0, 10), speaker_name="Trump")])])
+    assert report.speaker_accuracy == 0.0
+    [error] = report.errors
+    assert (error.kind, error.expected_speaker, error.predicted_speaker) == (
+        "wrong_speaker", "Cohen", "Trump")
+
+
+def test_totals_are_summed_over_documents_and_empty_is_zero():
+    gold, predicted = _document()
+    report = evaluate([(gold, predicted), (GoldDocument("empty", "", ()), [])])
+    assert report.documents == 2 and report.counts.gold == 4
+    empty = evaluate([])
+    assert (empty.precision, empty.recall, empty.f1, empty.speaker_accuracy) == (0, 0, 0, 0)
+
+
+def test_report_formats():
+    report = evaluate([_document()])
+    as_dict = report.to_dict(errors=True)
+    assert as_dict["recall_by_type"]["mixed"] == {"gold": 1, "matched": 0, "recall": 0.0}
+    assert as_dict["speaker"] == {"gold_with_speaker": 3, "correct": 2,
+                                  "accuracy": pytest.approx(2 / 3)}
+    assert len(as_dict["errors"]) == 2 and json.dumps(as_dict)
+    assert "errors" not in report.to_dict()
+    text = format_text(report, show_errors=True)
+    assert "precision  0.750" in text and "missed" in text and "spurious" in text
+
+
+def test_load_gold(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": "T", "quotes": [
+        {"type": "direct", "span": [0, 1], "text": "T", "speaker": None, "speaker_aliases": [],
+         "speaker_span": [0, 1], "cue": "said", "note": "extra keys are fine"}]}) + "\n\n")
+    [document] = load_gold(path)
+    assert document.quotes[0].speaker_span == (0, 1) and document.quotes[0].speaker == ""
+    assert document.quotes[0].has_speaker
+    path.write_text('{"id": "a"}\n')
+    with pytest.raises(ValueError, match="gold.jsonl:1"):
+        load_gold(path)
+
+
+def test_shared_gold_files_load():
+    """The project's real gold files parse and are self-consistent."""
+    import pathlib
+
+    folder = pathlib.Path(__file__).resolve().parents[2] / "shared" / "eval"
+    files = sorted(folder.glob("*-gold.jsonl"))
+    if not files:
+        pytest.skip("shared/eval not present")
+    for path in files:
+        for document in load_gold(path):
+            for quote in document.quotes:
+                assert 0 <= quote.span[0] <= quote.span[1] <= len(document.text)

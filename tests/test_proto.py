@@ -1,0 +1,38 @@
+"""The API contract: generated code is current, and the .proto passes `buf lint`."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _gen_proto():
+    spec = importlib.util.spec_from_file_location("gen_proto", ROOT / "scripts" / "gen_proto.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_code_is_current():
+    pytest.importorskip("grpc_tools")
+    stale = _gen_proto().stale_files()
+    assert not stale, f"generated code is stale: {stale}; run python scripts/gen_proto.py"
+
+
+def _buf() -> str | None:
+    return shutil.which("buf") or shutil.which("buf", path=str(Path(sys.executable).parent))
+
+
+def test_buf_lint():
+    buf = _buf()
+    if buf is None:
+        pytest.skip("buf binary not installed (pip install buf-bin)")
+    result = subprocess.run([buf, "lint"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
