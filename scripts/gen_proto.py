@@ -59,7 +59,8 @@ def stale_files(out_dir: Path = OUT_DIR) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default: generated/)")
+    parser.add_argument("--out", type=Path, default=OUT_DIR,
+                        help="output folder (default: generated/)")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the code in --out is stale")
     args = parser.parse_args(argv)
