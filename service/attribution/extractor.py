@@ -31,6 +31,7 @@ CONFIDENCE = {
     "complement": 0.85,
     "parenthetical": 0.7,
     "according": 0.8,
+    "object": 0.6,
     "adjacent": 0.85,
     "split": 0.85,
     "colon": 0.75,
@@ -81,6 +82,8 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
         clause = reported.complement_clause(doc, word)
         if clause is None and not match.manner_only:
             clause = reported.parenthetical_clause(doc, word)
+        if clause is None:
+            clause = reported.object_content(doc, word, match.lemma)
         if clause is None:
             continue
         if match.manner_only and not _mostly_quoted(clause, regions):
@@ -168,6 +171,7 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
         candidates += [m for m in _cue_near(doc, doc.sentences[first_sentence], region.outer, regions)
                        if m.word.end <= region.open_mark.start]
         how = "adjacent"
+        candidates = [m for m in candidates if _attribution_adjacent(doc, region, m.word)]
         match = candidates[0] if candidates else None
         if match is None and first_sentence > 0:
             # b) "Cohen said:" ending the previous sentence or paragraph
@@ -183,8 +187,11 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
         if match is not None and k + 1 < len(regions) and k + 1 not in claimed:
             nxt = regions[k + 1]
             gap = doc.words_between(region.outer.end, nxt.outer.start)
+            other_cues = [w for w in gap if w.index != match.word.index and cue_lexicon.match_cue(doc, w)]
+            first_half_open = doc.text[region.content.start:region.content.end].rstrip()[-1:] in (",", "\u2014", "-", "\u2026")
             if (0 < len(gap) <= SPLIT_GAP_MAX_WORDS and "\n" not in doc.text[region.outer.end:nxt.outer.start]
-                    and any(w.index == match.word.index for w in gap)):
+                    and any(w.index == match.word.index for w in gap) and not other_cues
+                    and first_half_open and _attribution_adjacent(doc, nxt, match.word)):
                 span = Span(region.content.start, nxt.content.end)
                 keys = (k, k + 1)
                 how = "split"
@@ -215,6 +222,27 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
                               first_sentence, keys))
         k += 1
     return out
+
+
+ATTRIBUTION_RELS = ("aux", "advmod", "obl", "obj", "iobj", "nsubj", "mark", "cc", "compound", "punct")
+
+
+def _attribution_adjacent(doc: ParsedDocument, region: QuotedRegion, cue: Word) -> bool:
+    """Whether only the attribution ("he said", "Trump, the nominee, wrote in a statement")
+    stands between the quotation and its cue; phrases in marks deep inside someone else's
+    sentence are not direct quotes of that sentence's speaker."""
+    if cue.end <= region.open_mark.start:
+        gap = doc.words_between(cue.end, region.open_mark.start)
+    else:
+        gap = doc.words_between(region.outer.end, cue.start)
+    allowed = {cue.index}
+    speaker = reported.speaker_head(doc, cue)
+    if speaker is not None:
+        allowed |= {w.index for w in doc.subtree(speaker)}
+    for child in doc.children(cue, *ATTRIBUTION_RELS):
+        allowed |= {w.index for w in doc.subtree(child)}
+    extra = [w for w in gap if w.index not in allowed and w.upos != "PUNCT"]
+    return len(extra) <= 2
 
 
 def text_before_is_colon(text: str, offset: int) -> bool:

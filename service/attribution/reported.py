@@ -19,6 +19,19 @@ from service.attribution.parsed import ParsedDocument, Word
 COMPLEMENT_RELS = ("ccomp", "xcomp", "parataxis")
 CLAUSE_HEAD_UPOS = ("VERB", "AUX", "ADJ", "NOUN", "PROPN", "PRON", "NUM", "ADV")
 SUBJECT_RELS = ("nsubj", "nsubj:outer")
+NON_REPORT_MARKS = frozenset({"when", "while", "after", "before", "because", "since", "as", "although",
+                              "though", "until", "unless", "once", "where"})
+# Verbs whose object is the addressee, not what was said ("told reporters ...").
+ADDRESSEE_VERBS = frozenset({"tell", "ask", "inform", "remind", "assure", "brief", "notify", "urge",
+                             "warn", "advise", "thank", "instruct", "order", "encourage", "call", "beg"})
+TOPIC_CASES = frozenset({"about", "regarding", "concerning"})
+TOPIC_ON_VERBS = frozenset({"comment", "elaborate", "speak", "talk", "report", "write", "testify", "remark"})
+TIME_WORDS = frozenset({
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
+    "yesterday", "tonight", "tomorrow", "earlier", "later", "week", "weeks", "month", "months",
+    "year", "years", "day", "days", "hour", "hours", "minute", "minutes", "morning", "evening",
+    "night", "afternoon", "time", "times", "then", "now", "recently", "ago", "weekend",
+})
 SPEAKER_UPOS = ("PROPN", "NOUN", "PRON", "NUM", "X", "ADJ")
 # Dependents that are not part of the clause's content span.
 _EDGE_UPOS = ("PUNCT", "CCONJ")
@@ -64,6 +77,10 @@ def complement_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
     # xcomp is reported speech only for a few verbs' infinitives (urged X to ...): keep finite ones.
     candidates = [c for c in candidates if c.rel != "xcomp" or c.upos in ("VERB", "AUX") and not any(
         k.lemma == "to" for k in doc.children(c, "mark"))]
+    # Adverbial clauses mislabelled as complements ("said when asked") report nothing.
+    candidates = [c for c in candidates if not any(
+        k.lemma.lower() in NON_REPORT_MARKS for k in doc.children(c, "mark", "advmod") if k.index < c.index)]
+    candidates = [c for c in candidates if not (doc.subtree(c)[0].has_feat("PronType=Rel"))]
     if not candidates:
         return None
     # Prefer ccomp, then the biggest clause.
@@ -122,9 +139,18 @@ def according_to_clause(doc: ParsedDocument, according: Word, source: Word) -> R
 def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0) -> Word | None:
     """The head word of the cue's speaker: its subject, or for a participle or coordinated verb
     ("..., saying ...", "... and said ...") the subject of the verb it hangs on."""
-    subjects = [s for s in doc.children(cue, *SUBJECT_RELS) if s.upos in SPEAKER_UPOS]
+    subjects = [s for s in doc.children(cue, *SUBJECT_RELS)
+                if s.upos in SPEAKER_UPOS and s.text.lower() not in TIME_WORDS]
     if subjects:
         return subjects[0]
+    if _follows_quote(doc, cue):
+        # '"...," wrote Trump' parsed with Trump as an object
+        after = [c for c in doc.children(cue, "obj", "nsubj:pass", "obl") if c.index > cue.index and c.upos in ("PROPN", "NOUN", "PRON")]
+        if after and not any(k.rel == "case" for k in doc.children(after[0])):
+            return after[0]
+    nearby = _nominal_before(doc, cue)
+    if nearby is not None and cue.rel in ("root", "parataxis", "ccomp", "conj") and not doc.children(cue, "nsubj:pass"):
+        return nearby
     if depth >= 3:
         return None
     passive = doc.children(cue, "nsubj:pass")
@@ -136,3 +162,68 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0) -> Word | None:
             return head  # "an official, speaking ..., said" / "Trump, saying ..."
         return speaker_head(doc, head, depth + 1)
     return None
+
+
+def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause | None:
+    """What a speech act is about when it takes no clause: 'praised [X]', 'criticized [X for Y]',
+    'urged [X to Y]', 'spoke about [X]', 'said [yes]'."""
+    objects = [c for c in doc.children(cue, "obj", "iobj") if c.index > cue.index]
+    xcomps = [c for c in doc.children(cue, "xcomp") if c.index > cue.index]
+    topics = [c for c in doc.children(cue, "obl") if c.index > cue.index and any(
+        k.lemma.lower() in TOPIC_CASES or (k.lemma.lower() == "on" and lemma in TOPIC_ON_VERBS)
+        for k in doc.children(c, "case"))]
+    objects = [o for o in objects if o.text.lower() not in TIME_WORDS and o.upos != "NUM"]
+    if objects and not doc.children(cue, *SUBJECT_RELS) and _follows_quote(doc, cue):
+        return None  # '"...," wrote Trump': the "object" is the inverted subject
+    words: list[Word] = []
+    if lemma in ADDRESSEE_VERBS:
+        if xcomps:  # urged X to Y
+            words = [w for o in objects for w in doc.subtree(o)] + doc.subtree(xcomps[0])
+    elif objects:
+        obj = objects[-1]
+        if obj.upos == "PRON" and obj.lemma.lower() not in ("yes", "no", "nothing", "something", "everything"):
+            return None
+        words = doc.subtree(obj)
+        # accused [X of Y], criticized [X for Y], described [X as Y]
+        for extra in doc.children(cue, "obl", "advcl", "xcomp"):
+            if extra.index > obj.index and any(k.lemma.lower() in ("of", "for", "as") for k in doc.children(extra, "case", "mark")):
+                words += doc.subtree(extra)
+    elif topics:
+        topic = topics[0]
+        words = [w for w in doc.subtree(topic) if not (w.rel == "case" and doc.head_of(w) is topic)]
+    else:
+        discourse = [c for c in doc.children(cue) if c.lemma.lower() in ("yes", "no") and c.index > cue.index]
+        words = discourse[:1]
+    if not words:
+        return None
+    words = sorted({w.index: w for w in words}.values(), key=lambda w: w.index)
+    words = _contiguous(words, words[0])
+    words = _trim(words)
+    if not words:
+        return None
+    return ReportedClause(words, "object")
+
+
+def _follows_quote(doc: ParsedDocument, cue: Word) -> bool:
+    """Whether the cue comes right after a closing quote mark (only punctuation between)."""
+    i = cue.index - 1
+    while i >= 0 and doc.words[i].upos == "PUNCT":
+        if doc.words[i].text in ('"', "''", "\u201d"):
+            return True
+        i -= 1
+    return False
+
+
+def _nominal_before(doc: ParsedDocument, cue: Word) -> Word | None:
+    """The noun phrase head right before a cue whose parse lost its subject."""
+    i = cue.index - 1
+    while i >= 0 and doc.words[i].sentence == cue.sentence and doc.words[i].upos in ("ADV", "AUX", "PART"):
+        i -= 1
+    if i < 0 or doc.words[i].sentence != cue.sentence:
+        return None
+    w = doc.words[i]
+    if w.upos not in ("PROPN", "NOUN", "PRON") or w.text.lower() in TIME_WORDS:
+        return None
+    while w.rel in ("compound", "flat", "amod", "nmod:poss", "det") and doc.head_of(w) is not None and doc.head_of(w).index <= cue.index:
+        w = doc.head_of(w)
+    return w if w.index < cue.index else None
