@@ -18,7 +18,7 @@ from service.attribution.spans import Span
 # Two-character marks first so `` and '' are not read as two separate marks.
 _MARK = re.compile(r"``|''|[\"\u201c\u201d\u201e\u201f\u00ab\u00bb]")
 _OPENING = {"``", "\u201c", "\u201e", "\u201f", "\u00ab"}
-_CLOSING = {"''", "\u201d", "\u00bb"}
+_CLOSING = {"\u201d", "\u00bb"}  # '' alternates like a straight mark (NYT style)
 _PARAGRAPH_BREAK = re.compile(r"\n")
 
 

@@ -1,0 +1,35 @@
+import pytest
+
+from service.nlp.segmenter import NewsSegmenter
+
+
+@pytest.fixture(scope="module")
+def segmenter():
+    return NewsSegmenter()
+
+
+def sentences(segmenter, text):
+    return [text[s[0].start:s[-1].end] for s in segmenter.split(text)]
+
+
+def test_exclamation_inside_quote_followed_by_inverted_cue_stays_one_sentence(segmenter):
+    text = "“They will pay a BIG PRICE!” wrote Trump. He left."
+    assert sentences(segmenter, text) == ["“They will pay a BIG PRICE!” wrote Trump.", "He left."]
+
+
+def test_closing_quote_stays_with_its_sentence_and_opening_starts_the_next(segmenter):
+    text = 'He said it was over." Then: "We go on."'
+    assert sentences(segmenter, text) == ['He said it was over."', 'Then: "We go on."']
+
+
+def test_line_breaks_end_sentences(segmenter):
+    text = "Headline Without Period\n\nFirst sentence of the story."
+    assert sentences(segmenter, text) == ["Headline Without Period", "First sentence of the story."]
+
+
+def test_offsets_point_into_the_text(segmenter):
+    text = "Mr. Smith said “no.”  Gen. Qassem Soleimani agreed."
+    for sentence in segmenter.split(text):
+        for token in sentence:
+            assert text[token.start:token.end] == token.text
+    assert len(segmenter.split(text)) == 2
