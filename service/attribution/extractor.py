@@ -156,6 +156,13 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
     while k < len(regions):
         region = regions[k]
         if k in claimed:
+            owner = next((f for f in found if f.type is QuoteType.DIRECT and f.region_keys and f.region_keys[-1] == k), None)
+            if owner is not None and owner.cue is not None and _split_continuation(doc, regions, k, owner.cue, claimed):
+                owner.span = Span(owner.span.start, regions[k + 1].content.end)
+                owner.region_keys += (k + 1,)
+                claimed.add(k + 1)
+                k += 2
+                continue
             k += 1
             continue
         words = doc.words_between(region.content.start, region.content.end)
@@ -184,17 +191,10 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
         span = region.content
         keys = (k,)
         # c) the other half of a split quote: "X," he said. "Y"  /  "X," he said, "Y"
-        if match is not None and k + 1 < len(regions) and k + 1 not in claimed:
-            nxt = regions[k + 1]
-            gap = doc.words_between(region.outer.end, nxt.outer.start)
-            other_cues = [w for w in gap if w.index != match.word.index and cue_lexicon.match_cue(doc, w)]
-            first_half_open = doc.text[region.content.start:region.content.end].rstrip()[-1:] in (",", "\u2014", "-", "\u2026")
-            if (0 < len(gap) <= SPLIT_GAP_MAX_WORDS and "\n" not in doc.text[region.outer.end:nxt.outer.start]
-                    and any(w.index == match.word.index for w in gap) and not other_cues
-                    and first_half_open and _attribution_adjacent(doc, nxt, match.word)):
-                span = Span(region.content.start, nxt.content.end)
-                keys = (k, k + 1)
-                how = "split"
+        if match is not None and _split_continuation(doc, regions, k, match.word, claimed):
+            span = Span(region.content.start, regions[k + 1].content.end)
+            keys = (k, k + 1)
+            how = "split"
         if match is not None:
             found_quote = _Found(span, QuoteType.DIRECT, match.word, match.lemma,
                                  Span(match.word.start, match.word.end),
@@ -222,6 +222,23 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
                               first_sentence, keys))
         k += 1
     return out
+
+
+def _split_continuation(doc: ParsedDocument, regions: list[QuotedRegion], k: int, cue: Word,
+                        claimed: set[int]) -> bool:
+    """Whether regions[k+1] continues regions[k] across its attribution: '"X," he said. "Y"'."""
+    if k + 1 >= len(regions) or k + 1 in claimed:
+        return False
+    region, nxt = regions[k], regions[k + 1]
+    if region.close_mark is None or "\n" in doc.text[region.outer.end:nxt.outer.start]:
+        return False
+    gap = doc.words_between(region.outer.end, nxt.outer.start)
+    if not 0 < len(gap) <= SPLIT_GAP_MAX_WORDS or all(w.index != cue.index for w in gap):
+        return False
+    if any(w.index != cue.index and cue_lexicon.match_cue(doc, w) for w in gap):
+        return False
+    first_half_open = doc.text[region.content.start:region.content.end].rstrip()[-1:] in (",", "\u2014", "-", "\u2026", ":")
+    return first_half_open and _attribution_adjacent(doc, nxt, cue)
 
 
 ATTRIBUTION_RELS = ("aux", "advmod", "obl", "obj", "iobj", "nsubj", "mark", "cc", "compound", "punct")
@@ -265,7 +282,10 @@ def _is_sentence(words: list[Word]) -> bool:
 def _dedupe(found: list[_Found]) -> list[_Found]:
     """One quote per stretch of text: overlapping finds keep the longer, earlier-found one."""
     kept: list[_Found] = []
-    for f in sorted(found, key=lambda f: -(f.span.end - f.span.start)):
+    # A clause reported by a verb with its own subject outranks the same clause found another way.
+    priority = {"complement": 0, "split": 0, "adjacent": 0, "colon": 1, "according": 1,
+                "parenthetical": 2, "object": 3, "context": 4, "unattributed": 5}
+    for f in sorted(found, key=lambda f: (priority.get(f.how, 5), -(f.span.end - f.span.start))):
         clash = next((k for k in kept if k.span.overlap(f.span) > 0.5 * min(len(k.span), len(f.span))), None)
         if clash is None:
             kept.append(f)

@@ -80,7 +80,7 @@ def complement_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
     # Adverbial clauses mislabelled as complements ("said when asked") report nothing.
     candidates = [c for c in candidates if not any(
         k.lemma.lower() in NON_REPORT_MARKS for k in doc.children(c, "mark", "advmod") if k.index < c.index)]
-    candidates = [c for c in candidates if not (doc.subtree(c)[0].has_feat("PronType=Rel"))]
+    candidates = [c for c in candidates if not _starts_relative(doc, c)]
     if not candidates:
         return None
     # Prefer ccomp, then the biggest clause.
@@ -89,8 +89,8 @@ def complement_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
     words = doc.subtree(clause_head)
     words = _contiguous(words, clause_head)
     words = _trim(words)
-    if not words:
-        return None
+    if not words or not _has_predicate(words, doc):
+        return None  # "said Friday", "said X, [a broker in Tampa]": no clause
     return ReportedClause(words, "complement")
 
 
@@ -227,3 +227,16 @@ def _nominal_before(doc: ParsedDocument, cue: Word) -> Word | None:
     while w.rel in ("compound", "flat", "amod", "nmod:poss", "det") and doc.head_of(w) is not None and doc.head_of(w).index <= cue.index:
         w = doc.head_of(w)
     return w if w.index < cue.index else None
+
+
+def _starts_relative(doc: ParsedDocument, head: Word) -> bool:
+    first = doc.subtree(head)[0]
+    return first.has_feat("PronType=Rel") or first.lemma.lower() in ("who", "which", "whom", "whose")
+
+
+def _has_predicate(words: list[Word], doc: ParsedDocument) -> bool:
+    """A clause has a verb, or is in quote marks (quoted fragments report speech too)."""
+    if any(w.upos in ("VERB", "AUX") for w in words):
+        return True
+    before = doc.text[max(0, words[0].start - 2):words[0].start]
+    return any(q in before for q in ('"', "\u201c", "''", "``"))

@@ -54,7 +54,7 @@ def group_words() -> frozenset[str]:
 def noun_phrase(doc: ParsedDocument, head: Word) -> list[Word]:
     """The head's noun phrase, without clauses and asides, as contiguous words."""
     excluded = {c.index for w in doc.subtree(head) for c in doc.children(w)
-                if c.rel in _NP_EXCLUDED_RELS or c.deprel in ("acl:relcl",)}
+                if (c.rel in _NP_EXCLUDED_RELS or c.deprel in ("acl:relcl",)) and not _tight_appos(doc, c)}
     words = doc.subtree(head, exclude=excluded)
     lo = hi = head.index
     indices = {w.index for w in words}
@@ -68,6 +68,14 @@ def noun_phrase(doc: ParsedDocument, head: Word) -> list[Word]:
     while words and words[-1].upos in ("PUNCT", "CCONJ"):
         words = words[:-1]
     return words or [head]
+
+
+def _tight_appos(doc: ParsedDocument, word: Word) -> bool:
+    """'Mossad chief Yossi Cohen': a name in apposition with no comma is part of the phrase."""
+    if word.rel != "appos" or word.index == 0:
+        return False
+    first = doc.subtree(word)[0]
+    return first.index > 0 and doc.words[first.index - 1].upos != "PUNCT" and word.upos == "PROPN"
 
 
 def name_chain(doc: ParsedDocument, head: Word) -> list[Word]:

@@ -94,7 +94,24 @@ class NewsSegmenter:
             current = []
         if current:
             sentences.append(current)
-        return sentences
+        return [piece for sentence in sentences for piece in _cap_length(sentence)]
+
+
+MAX_SENTENCE_TOKENS = 150  # parser memory and time grow with the square of sentence length
+
+
+def _cap_length(sentence: list[Token]) -> list[list[Token]]:
+    """Cut run-on "sentences" (lists, tables, unpunctuated text) into parseable pieces,
+    preferring a break after a semicolon or comma."""
+    pieces = []
+    while len(sentence) > MAX_SENTENCE_TOKENS:
+        window = sentence[MAX_SENTENCE_TOKENS // 2:MAX_SENTENCE_TOKENS]
+        cut = next((MAX_SENTENCE_TOKENS // 2 + i + 1 for i in range(len(window) - 1, -1, -1)
+                    if window[i].text in (";", ",", ":")), MAX_SENTENCE_TOKENS)
+        pieces.append(sentence[:cut])
+        sentence = sentence[cut:]
+    pieces.append(sentence)
+    return pieces
 
 
 def _looks_like_initial(word: str) -> bool:

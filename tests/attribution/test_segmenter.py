@@ -33,3 +33,13 @@ def test_offsets_point_into_the_text(segmenter):
         for token in sentence:
             assert text[token.start:token.end] == token.text
     assert len(segmenter.split(text)) == 2
+
+
+def test_run_on_text_is_cut_into_parseable_pieces(segmenter):
+    from service.nlp.segmenter import MAX_SENTENCE_TOKENS
+
+    text = ", ".join(f"item{i}" for i in range(400))
+    pieces = segmenter.split(text)
+    assert len(pieces) >= 3
+    assert all(len(p) <= MAX_SENTENCE_TOKENS for p in pieces)
+    assert sum(len(p) for p in pieces) == len(segmenter.tokenize(text))
