@@ -66,6 +66,9 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
     found: list[_Found] = []
     claimed_regions: set[int] = set()
 
+    def quoted(word: Word) -> bool:
+        return _inside_any(word.start, regions)
+
     # 2. Clauses reported by cues.
     for word in doc.words:
         according_source = cue_lexicon.according_to(doc, word)
@@ -90,7 +93,7 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
             continue
         cue_span = Span(word.start, (match.particle or word).end if (match.particle or word).index >= word.index else word.end)
         found.append(_classify(doc, clause, regions, word, match.lemma, cue_span,
-                               reported.speaker_head(doc, word), clause.shape, claimed_regions))
+                               reported.speaker_head(doc, word, quoted=quoted), clause.shape, claimed_regions))
 
     # 3. Quoted regions no clause took.
     found.extend(_direct_from_regions(doc, regions, claimed_regions, found))
@@ -151,7 +154,10 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
                          found: list[_Found]) -> list[_Found]:
     out: list[_Found] = []
     k = 0
-    previous_speaker: _Found | None = None
+
+    def quoted(word: Word) -> bool:
+        return _inside_any(word.start, regions)
+
     by_start = sorted(found, key=lambda f: f.span.start)
     while k < len(regions):
         region = regions[k]
@@ -178,7 +184,7 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
         candidates += [m for m in _cue_near(doc, doc.sentences[first_sentence], region.outer, regions)
                        if m.word.end <= region.open_mark.start]
         how = "adjacent"
-        candidates = [m for m in candidates if _attribution_adjacent(doc, region, m.word)]
+        candidates = [m for m in candidates if _attribution_adjacent(doc, region, m.word, regions)]
         match = candidates[0] if candidates else None
         if match is None and first_sentence > 0:
             # b) "Cohen said:" ending the previous sentence or paragraph
@@ -198,9 +204,8 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
         if match is not None:
             found_quote = _Found(span, QuoteType.DIRECT, match.word, match.lemma,
                                  Span(match.word.start, match.word.end),
-                                 reported.speaker_head(doc, match.word), how, match.word.sentence, keys)
+                                 reported.speaker_head(doc, match.word, quoted=quoted), how, match.word.sentence, keys)
             out.append(found_quote)
-            previous_speaker = found_quote
             k += len(keys)
             continue
         n_words = sum(1 for w in words if w.upos != "PUNCT")
@@ -238,13 +243,23 @@ def _split_continuation(doc: ParsedDocument, regions: list[QuotedRegion], k: int
     if any(w.index != cue.index and cue_lexicon.match_cue(doc, w) for w in gap):
         return False
     first_half_open = doc.text[region.content.start:region.content.end].rstrip()[-1:] in (",", "\u2014", "-", "\u2026", ":")
-    return first_half_open and _attribution_adjacent(doc, nxt, cue)
+    if not first_half_open or not _attribution_adjacent(doc, nxt, cue, regions):
+        return False
+    # '"X," said A. "Y," said B.': the second quotation has an attribution of its own.
+    nxt_words = doc.words_between(nxt.content.start, nxt.content.end)
+    if nxt.close_mark is not None and nxt_words:
+        own = [m for m in _cue_near(doc, doc.sentences[nxt_words[-1].sentence], nxt.outer, regions)
+               if m.word.start >= nxt.outer.end and _attribution_adjacent(doc, nxt, m.word, regions)]
+        if own:
+            return False
+    return True
 
 
 ATTRIBUTION_RELS = ("aux", "advmod", "obl", "obj", "iobj", "nsubj", "mark", "cc", "compound", "punct")
 
 
-def _attribution_adjacent(doc: ParsedDocument, region: QuotedRegion, cue: Word) -> bool:
+def _attribution_adjacent(doc: ParsedDocument, region: QuotedRegion, cue: Word,
+                          regions: list[QuotedRegion]) -> bool:
     """Whether only the attribution ("he said", "Trump, the nominee, wrote in a statement")
     stands between the quotation and its cue; phrases in marks deep inside someone else's
     sentence are not direct quotes of that sentence's speaker."""
@@ -253,7 +268,7 @@ def _attribution_adjacent(doc: ParsedDocument, region: QuotedRegion, cue: Word) 
     else:
         gap = doc.words_between(region.outer.end, cue.start)
     allowed = {cue.index}
-    speaker = reported.speaker_head(doc, cue)
+    speaker = reported.speaker_head(doc, cue, quoted=lambda w: _inside_any(w.start, regions))
     if speaker is not None:
         allowed |= {w.index for w in doc.subtree(speaker)}
     for child in doc.children(cue, *ATTRIBUTION_RELS):

@@ -73,7 +73,8 @@ def _contiguous(words: list[Word], around: Word) -> list[Word]:
 
 def complement_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
     """The clause a speech verb takes as its complement, on either side of it."""
-    candidates = [c for c in doc.children(cue) if c.deprel in COMPLEMENT_RELS or c.rel == "ccomp"]
+    candidates = [c for c in doc.children(cue) if c.deprel in COMPLEMENT_RELS or c.rel == "ccomp"
+                  or _that_clause_after(doc, cue, c)]
     # xcomp is reported speech only for a few verbs' infinitives (urged X to ...): keep finite ones.
     candidates = [c for c in candidates if c.rel != "xcomp" or c.upos in ("VERB", "AUX") and not any(
         k.lemma == "to" for k in doc.children(c, "mark"))]
@@ -136,18 +137,19 @@ def according_to_clause(doc: ParsedDocument, according: Word, source: Word) -> R
     return ReportedClause(words, "according")
 
 
-def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0) -> Word | None:
+def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda word: False) -> Word | None:
     """The head word of the cue's speaker: its subject, or for a participle or coordinated verb
-    ("..., saying ...", "... and said ...") the subject of the verb it hangs on."""
+    ("..., saying ...", "... and said ...") the subject of the verb it hangs on. ``quoted`` tells
+    whether a word lies inside quote marks (a speaker never does)."""
     subjects = [s for s in doc.children(cue, *SUBJECT_RELS)
-                if s.upos in SPEAKER_UPOS and s.text.lower() not in TIME_WORDS]
+                if s.upos in SPEAKER_UPOS and s.text.lower() not in TIME_WORDS and not quoted(s)]
     if subjects:
         return subjects[0]
     if _follows_quote(doc, cue):
-        # '"...," wrote Trump' parsed with Trump as an object
-        after = [c for c in doc.children(cue, "obj", "nsubj:pass", "obl") if c.index > cue.index and c.upos in ("PROPN", "NOUN", "PRON")]
-        if after and not any(k.rel == "case" for k in doc.children(after[0])):
-            return after[0]
+        # '"...," wrote Trump' / '"...," said the minister': the speaker follows the cue
+        after = _nominal_after(doc, cue)
+        if after is not None:
+            return after
     nearby = _nominal_before(doc, cue)
     if nearby is not None and cue.rel in ("root", "parataxis", "ccomp", "conj") and not doc.children(cue, "nsubj:pass"):
         return nearby
@@ -160,7 +162,7 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0) -> Word | None:
     if cue.rel in ("conj", "advcl", "xcomp", "acl") or cue.deprel == "parataxis" and cue.text.endswith("ing"):
         if cue.rel == "acl" and head.upos in ("NOUN", "PROPN", "PRON"):
             return head  # "an official, speaking ..., said" / "Trump, saying ..."
-        return speaker_head(doc, head, depth + 1)
+        return speaker_head(doc, head, depth + 1, quoted)
     return None
 
 
@@ -231,7 +233,8 @@ def _nominal_before(doc: ParsedDocument, cue: Word) -> Word | None:
 
 def _starts_relative(doc: ParsedDocument, head: Word) -> bool:
     first = doc.subtree(head)[0]
-    return first.has_feat("PronType=Rel") or first.lemma.lower() in ("who", "which", "whom", "whose")
+    return (first.upos == "PRON" and first.has_feat("PronType=Rel")) or first.lemma.lower() in (
+        "who", "which", "whom", "whose")
 
 
 def _has_predicate(words: list[Word], doc: ParsedDocument) -> bool:
@@ -240,3 +243,31 @@ def _has_predicate(words: list[Word], doc: ParsedDocument) -> bool:
         return True
     before = doc.text[max(0, words[0].start - 2):words[0].start]
     return any(q in before for q in ('"', "\u201c", "''", "``"))
+
+
+def _that_clause_after(doc: ParsedDocument, cue: Word, child: Word) -> bool:
+    """A 'that'-clause after the cue, whatever relation the parser gave it (conj, advcl, dep)."""
+    if child.index < cue.index or child.deprel in ("acl:relcl", "nsubj", "obj") or child.upos not in ("VERB", "AUX", "ADJ", "NOUN"):
+        return False
+    marks = [k for k in doc.children(child, "mark") if k.index < child.index]
+    if not marks or marks[0].lemma.lower() != "that":
+        return False
+    between = doc.words[cue.index + 1:marks[0].index]
+    return all(w.upos not in ("VERB", "AUX") for w in between)
+
+
+def _nominal_after(doc: ParsedDocument, cue: Word) -> Word | None:
+    """The first noun phrase head right after an inverted cue: 'said [Anna] Berg', 'said the [minister]'."""
+    j = cue.index + 1
+    while j < len(doc.words) and doc.words[j].sentence == cue.sentence and doc.words[j].upos in ("DET", "ADJ", "NUM", "ADV"):
+        j += 1
+    if j >= len(doc.words) or doc.words[j].sentence != cue.sentence:
+        return None
+    w = doc.words[j]
+    if w.upos not in ("PROPN", "NOUN", "PRON") or w.text.lower() in TIME_WORDS:
+        return None
+    if w.upos == "NOUN":  # 'the foreign minister': the last noun of the run
+        while j + 1 < len(doc.words) and doc.words[j + 1].upos == "NOUN" and doc.words[j + 1].sentence == cue.sentence:
+            j += 1
+        return doc.words[j]
+    return w

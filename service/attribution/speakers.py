@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from service.attribution.parsed import ParsedDocument, Word
+from service.attribution.reported import TIME_WORDS
 from service.attribution.spans import Span, Speaker, SpeakerEntry, SpeakerKind
 
 _HERE = Path(__file__).parent
@@ -62,7 +63,13 @@ def noun_phrase(doc: ParsedDocument, head: Word) -> list[Word]:
         lo -= 1
     while hi + 1 in indices:
         hi += 1
-    words = [w for w in words if lo <= w.index <= hi]
+    # Names run on over the proper nouns right after the head ("said Anna Berg" parsed as Anna + X).
+    while (head.upos == "PROPN" and hi + 1 < len(doc.words) and doc.words[hi + 1].upos == "PROPN"
+           and doc.words[hi + 1].sentence == head.sentence and hi + 1 not in excluded
+           and doc.words[hi + 1].text.lower() not in TIME_WORDS):
+        hi += 1
+        indices.add(hi)
+    words = [doc.words[i] for i in range(lo, hi + 1) if i in indices]
     while words and (words[0].upos in ("PUNCT", "CCONJ") or words[0].rel == "case"):
         words = words[1:]
     while words and words[-1].upos in ("PUNCT", "CCONJ"):
@@ -83,6 +90,11 @@ def name_chain(doc: ParsedDocument, head: Word) -> list[Word]:
     if head.upos != "PROPN" and not (head.text[:1].isupper() and head.upos in ("NOUN", "X")):
         return []
     chain = [head]
+    j = head.index + 1
+    while j < len(doc.words) and doc.words[j].upos == "PROPN" and doc.words[j].sentence == head.sentence \
+            and doc.words[j].text.lower() not in TIME_WORDS:
+        chain.append(doc.words[j])
+        j += 1
     i = head.index - 1
     while i >= 0 and doc.words[i].sentence == head.sentence:
         w = doc.words[i]
