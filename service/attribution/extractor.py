@@ -85,6 +85,9 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
         clause = reported.complement_clause(doc, word)
         if clause is None and not match.manner_only:
             clause = reported.parenthetical_clause(doc, word)
+        if clause is None and not match.manner_only:
+            clause = reported.surface_that_clause(doc, word) or reported.trailing_attribution_clause(
+                doc, word, reported.speaker_head(doc, word, quoted=quoted))
         if clause is None:
             clause = reported.object_content(doc, word, match.lemma)
         if clause is None:
@@ -322,10 +325,9 @@ def _resolve(doc: ParsedDocument, found: list[_Found]) -> Attribution:
         if f.speaker_head is None:
             resolved[i] = (None, False)
             continue
-        if f.how == "context" and f.speaker_head.index in speakers_by_head:
-            resolved[i] = (resolver.inherit(speakers_by_head[f.speaker_head.index]), True)
-            continue
         if f.speaker_head.index in speakers_by_head:
+            # Attributed again through the same mention (a second quote of one cue, or a
+            # quotation given by context to the speaker of the one before it).
             earlier = speakers_by_head[f.speaker_head.index]
             resolved[i] = (resolver.inherit(earlier), True)
             resolved[i][0].mention, resolved[i][0].mention_span = earlier.mention, earlier.mention_span

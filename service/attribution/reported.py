@@ -84,14 +84,14 @@ def complement_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
     candidates = [c for c in candidates if not _starts_relative(doc, c)]
     if not candidates:
         return None
-    # Prefer ccomp, then the biggest clause.
-    candidates.sort(key=lambda c: (c.rel != "ccomp", -len(doc.subtree(c))))
+    # Prefer ccomp, then the clause nearest the cue ("said [X], killing Y": X, not the participle).
+    candidates.sort(key=lambda c: (c.rel != "ccomp", abs(doc.subtree(c)[0].index - cue.index)))
     clause_head = candidates[0]
     words = doc.subtree(clause_head)
     words = _contiguous(words, clause_head)
     words = _trim(words)
-    if not words or not _has_predicate(words, doc):
-        return None  # "said Friday", "said X, [a broker in Tampa]": no clause
+    if not words or not _has_predicate(words, doc) or _is_relative_word(words[0]):
+        return None  # "said Friday", "said X, [a broker in Tampa]", "[which he ...]": no report
     return ReportedClause(words, "complement")
 
 
@@ -143,6 +143,10 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
     whether a word lies inside quote marks (a speaker never does)."""
     subjects = [s for s in doc.children(cue, *SUBJECT_RELS)
                 if s.upos in SPEAKER_UPOS and s.text.lower() not in TIME_WORDS and not quoted(s)]
+    if cue.xpos == "VBG" and cue.rel != "root" and doc.head_of(cue) is not None:
+        # '..., saying X': an -ing clause has no subject of its own before it; a noun there
+        # belongs to the clause the participle hangs on
+        subjects = [s for s in subjects if s.index > cue.index]
     if subjects:
         return subjects[0]
     if _follows_quote(doc, cue):
@@ -201,7 +205,8 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
     words = sorted({w.index: w for w in words}.values(), key=lambda w: w.index)
     words = _contiguous(words, words[0])
     words = _trim(words)
-    if not words:
+    # One bare word is a target ("threatened Iran"), not a report; "said yes" is the exception.
+    if not words or (len(words) == 1 and words[0].lemma.lower() not in ("yes", "no")):
         return None
     return ReportedClause(words, "object")
 
@@ -232,8 +237,11 @@ def _nominal_before(doc: ParsedDocument, cue: Word) -> Word | None:
 
 
 def _starts_relative(doc: ParsedDocument, head: Word) -> bool:
-    first = doc.subtree(head)[0]
-    return (first.upos == "PRON" and first.has_feat("PronType=Rel")) or first.lemma.lower() in (
+    return _is_relative_word(doc.subtree(head)[0])
+
+
+def _is_relative_word(word: Word) -> bool:
+    return (word.upos == "PRON" and word.has_feat("PronType=Rel")) or word.lemma.lower() in (
         "who", "which", "whom", "whose")
 
 
@@ -271,3 +279,48 @@ def _nominal_after(doc: ParsedDocument, cue: Word) -> Word | None:
             j += 1
         return doc.words[j]
     return w
+
+
+_CLAUSE_TAIL_BREAKS = ("VBG",)
+
+
+def surface_that_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
+    """Fallback when the parse lost the complement: 'CUE [to X] [in May] that CLAUSE' read off the
+    surface, up to the sentence end or a trailing participle (', killing ...')."""
+    sentence = doc.sentence_of(cue)
+    j = cue.index + 1
+    skipped = 0
+    while j < sentence.stop and doc.words[j].lemma.lower() != "that" and skipped <= 6:
+        if doc.words[j].upos in ("VERB", "AUX") or doc.words[j].text in (";", ":", '"'):
+            return None
+        j += 1
+        skipped += 1
+    if j >= sentence.stop or doc.words[j].lemma.lower() != "that" or doc.words[j].upos not in ("SCONJ", "PRON", "DET"):
+        return None
+    words = []
+    for k in range(j + 1, sentence.stop):
+        w = doc.words[k]
+        if w.text in (";",) or (w.xpos in _CLAUSE_TAIL_BREAKS and words and words[-1].text == ","):
+            break
+        words.append(w)
+    words = _trim(words)
+    if len(words) < 2 or not _has_predicate(words, doc):
+        return None
+    return ReportedClause(words, "complement")
+
+
+def trailing_attribution_clause(doc: ParsedDocument, cue: Word, speaker: Word | None) -> ReportedClause | None:
+    """'X happened, officials said Friday.': the attribution closes the sentence after a comma."""
+    if speaker is None or speaker.index > cue.index:
+        return None
+    sentence = doc.sentence_of(cue)
+    phrase_start = min(w.index for w in doc.subtree(speaker) if w.index <= speaker.index)
+    if phrase_start <= sentence.start or doc.words[phrase_start - 1].text != ",":
+        return None
+    tail = [w for w in doc.words[cue.index + 1:sentence.stop] if w.upos != "PUNCT"]
+    if len(tail) > 4 or any(w.upos in ("VERB", "AUX") for w in tail):
+        return None
+    words = _trim(doc.words[sentence.start:phrase_start - 1])
+    if len(words) < 3 or not _has_predicate(words, doc):
+        return None
+    return ReportedClause(words, "parenthetical")

@@ -139,6 +139,11 @@ def make_mention(doc: ParsedDocument, head: Word) -> Mention:
     if head.upos == "PRON" or head.text.lower() in PRONOUNS and len(words) == 1:
         return Mention(words, head, "pronoun", text, span, head.text.lower(), plural, True)
     chain = name_chain(doc, head)
+    if not chain and head.upos == "NOUN":
+        # 'New Yorker reporter Dexter Filkins' headed by the role noun: the name follows it
+        after = [w for w in words if w.index > head.index and w.upos == "PROPN"]
+        if after and after[0].index == head.index + 1:
+            chain = name_chain(doc, after[-1])
     if chain and not any(c.rel == "conj" for c in doc.children(head)):
         return Mention(words, head, "name", text, span, _text(chain, doc), plural, True)
     definite = any(c.lemma.lower() in ("the", "this", "that", "these", "those") for c in doc.children(head, "det"))
@@ -234,11 +239,15 @@ class SpeakerResolver:
         if gender in ("m", "f"):
             floor = best.last_position if best else position - RESOLVE_WINDOW_CHARS
             for start, chain in reversed(self._names):
-                if floor < start < position and len(chain) >= 2 and self._name_kind(
-                        " ".join(w.text for w in chain)) == SpeakerKind.PERSON and chain[-1].rel in ("nsubj", "nsubj:pass"):
-                    name = self._fullest_name(" ".join(w.text for w in chain))
-                    entity = self._match_name(name) or self._new_entity(name, SpeakerKind.PERSON)
-                    return entity if self._compatible(entity, gender, number) else best
+                if not floor < start < position or chain[-1].rel not in ("nsubj", "nsubj:pass"):
+                    continue
+                # "Trump threatened Iran ... 'X,' he said": a person named as a subject since
+                # the last speaker is the nearer antecedent.
+                name = self._fullest_name(" ".join(w.text for w in chain))
+                if self._name_kind(name) != SpeakerKind.PERSON:
+                    continue
+                entity = self._match_name(name) or self._new_entity(name, SpeakerKind.PERSON)
+                return entity if self._compatible(entity, gender, number) else best
         return best
 
     @staticmethod
