@@ -64,6 +64,8 @@ class CueMatch:
 def match_cue(doc: ParsedDocument, word: Word, lexicon: CueLexicon | None = None) -> CueMatch | None:
     """The cue this word starts, if it is a speech verb (or a phrasal one with its particle)."""
     lexicon = lexicon or default_lexicon()
+    if word.rel == "amod" or (word.start > 0 and doc.text[word.start - 1] == "-"):
+        return None  # "so-called", "self-described": adjectives, not acts of speech
     if word.upos not in ("VERB", "AUX") and not (word.upos in ("NOUN", "PROPN", "ADJ") and word.rel in ("root", "parataxis", "ccomp", "conj", "advcl")):
         return None
     if word.upos == "AUX" and word.lemma.lower() != "say":

@@ -1,0 +1,125 @@
+"""One regression test per error category of docs/ACCURACY.md, each on a short sentence written for
+the test, parsed by the real bundled models (the ``parser`` fixture) and run through extract()."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.attribution.extractor import extract
+from service.attribution.spans import QuoteType
+
+
+@pytest.fixture
+def run(parser):
+    def _run(text: str):
+        return extract(parser.parse([text])[0], text).quotes
+    return _run
+
+
+def only(quotes):
+    assert len(quotes) == 1, [(q.type, q.text) for q in quotes]
+    return quotes[0]
+
+
+def test_sentence_splitting_keeps_inverted_cue_after_exclamation(run):
+    text = "“We will win this fight!” shouted the senator. The crowd cheered."
+    quote = only(run(text))
+    assert quote.type is QuoteType.DIRECT
+    assert quote.text == "We will win this fight!"
+    assert quote.cue.lemma == "shout"
+    assert "senator" in quote.speaker.mention
+
+
+def test_quote_mark_pairing_survives_an_unclosed_mark(run):
+    text = "“We are ready for the storm,” the mayor said.\n\nHe added that “schools stay closed\n\nThe roads were empty on Monday."
+    quotes = run(text)
+    assert quotes[0].text == "We are ready for the storm,"
+    assert all(q.span.end <= len(text) for q in quotes)
+
+
+def test_cue_lexicon_covers_social_media_verbs(run):
+    quote = only(run("“The border is closed,” the governor tweeted on Sunday."))
+    assert quote.cue.lemma == "tweet"
+    assert "governor" in quote.speaker.mention
+
+
+def test_clause_boundary_stops_before_a_trailing_participle(run):
+    text = "Police said the bridge was closed for repairs, blaming the recent storm."
+    quote = only(run(text))
+    assert quote.type is QuoteType.INDIRECT
+    assert quote.text == "the bridge was closed for repairs"
+    assert quote.speaker.mention == "Police"
+
+
+def test_speaker_noun_phrase_keeps_title_and_resolves_the_name(run):
+    quote = only(run("Defense Secretary Mark Esper said the troops would stay in the region."))
+    assert quote.speaker.mention == "Defense Secretary Mark Esper"
+    assert quote.speaker.name == "Mark Esper"
+    assert quote.text == "the troops would stay in the region"
+
+
+def test_pronoun_resolves_to_the_person_named_before(run):
+    text = ("Senator Maria Lopez met the farmers on Monday.\n\n"
+            "“We will vote against this bill,” she said.")
+    quote = only(run(text))
+    assert quote.speaker.mention == "she"
+    assert quote.speaker.name == "Maria Lopez"
+
+
+def test_surname_resolves_to_the_full_name_given_earlier(run):
+    text = ("Mossad chief Yossi Cohen said the agency was watching the border.\n\n"
+            "“Nothing escapes us,” Cohen said.")
+    quotes = run(text)
+    assert len(quotes) == 2
+    assert {q.speaker.name for q in quotes} == {"Yossi Cohen"}
+    assert quotes[0].speaker.speaker_id == quotes[1].speaker.speaker_id
+
+
+def test_split_quote_is_one_quote(run):
+    text = "“The plan is sound,” the minister said. “It will work.”"
+    quote = only(run(text))
+    assert quote.type is QuoteType.DIRECT
+    assert quote.text.startswith("The plan is sound") and quote.text.endswith("It will work.")
+
+
+def test_according_to_names_its_source(run):
+    quote = only(run("The dam will open next week, according to the regional water authority."))
+    assert quote.type is QuoteType.INDIRECT
+    assert quote.cue.text == "according to"
+    assert quote.text == "The dam will open next week"
+    assert "water authority" in quote.speaker.mention
+
+
+def test_scare_quotes_are_not_quotes(run):
+    assert run("Critics dislike the so-called “woke” agenda of the new board.") == []
+
+
+def test_mixed_quote_is_reported_speech_with_a_quoted_fragment(run):
+    quote = only(run("The minister said the deal was “a historic step for the region.”"))
+    assert quote.type is QuoteType.MIXED
+    assert "the deal was" in quote.text
+    assert quote.speaker.mention == "The minister"
+
+
+def test_definite_description_resolves_to_the_fullest_earlier_one(run):
+    text = ("Three Iraqi officials said the airport was hit twice.\n\n"
+            "The officials said the strike killed seven people.")
+    quotes = run(text)
+    assert len(quotes) == 2
+    assert quotes[1].speaker.mention == "The officials"
+    assert quotes[1].speaker.name == "Three Iraqi officials"
+
+
+def test_quote_over_two_paragraphs_is_one_quote(run):
+    text = ("“We have waited too long for this road.\n\n"
+            "“Now the work starts,” the mayor said.")
+    quote = only(run(text))
+    assert quote.text.startswith("We have waited") and quote.text.endswith("work starts,")
+    assert "mayor" in quote.speaker.mention
+
+
+def test_unattributed_quote_keeps_low_confidence(run):
+    quotes = run("“This is the best day of my entire life, and nobody can take it away.”")
+    quote = only(quotes)
+    assert quote.speaker is None
+    assert quote.confidence < 0.3
