@@ -219,7 +219,15 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
         if not fills_paragraph and not _is_sentence(words):
             k += 1
             continue
-        # d) a quotation standing alone: the speaker of the quote before it, if near enough
+        # d) the next sentence of a quotation attributed just before, in the same paragraph:
+        #    '"X," she said. "Y."' -> one quote
+        previous = _previous_attributed(found + out, regions, k)
+        if previous is not None and _continues_in_paragraph(doc, regions[k - 1], region, previous):
+            previous.span = Span(previous.span.start, region.content.end)
+            previous.region_keys += (k,)
+            k += 1
+            continue
+        # e) a quotation standing alone: the speaker of the quote before it, if near enough
         before = [f for f in by_start + out if f.span.end <= region.open_mark.start and f.speaker_head is not None]
         nearest = max(before, key=lambda f: f.span.end) if before else None
         if nearest is not None and region.open_mark.start - nearest.span.end < 1200:
@@ -278,6 +286,30 @@ def _attribution_adjacent(doc: ParsedDocument, region: QuotedRegion, cue: Word,
         allowed |= {w.index for w in doc.subtree(child)}
     extra = [w for w in gap if w.index not in allowed and w.upos != "PUNCT"]
     return len(extra) <= 2
+
+
+def _previous_attributed(found: list[_Found], regions: list[QuotedRegion], k: int) -> _Found | None:
+    """The direct quote with a cue that took the region just before regions[k]."""
+    if k == 0:
+        return None
+    return next((f for f in found if f.type is QuoteType.DIRECT and f.cue is not None
+                 and f.region_keys and f.region_keys[-1] == k - 1), None)
+
+
+def _continues_in_paragraph(doc: ParsedDocument, before: QuotedRegion, region: QuotedRegion,
+                            previous: _Found) -> bool:
+    gap_text = doc.text[before.outer.end:region.outer.start]
+    if "\n" in gap_text or before.close_mark is None:
+        return False
+    gap = [w for w in doc.words_between(before.outer.end, region.outer.start) if w.upos != "PUNCT"]
+    if not gap:
+        return True
+    allowed = {previous.cue.index}
+    if previous.speaker_head is not None:
+        allowed |= {w.index for w in doc.subtree(previous.speaker_head)}
+    for child in doc.children(previous.cue, *ATTRIBUTION_RELS):
+        allowed |= {w.index for w in doc.subtree(child)}
+    return all(w.index in allowed for w in gap)
 
 
 def text_before_is_colon(text: str, offset: int) -> bool:

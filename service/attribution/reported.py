@@ -87,6 +87,8 @@ def complement_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
     # Prefer ccomp, then the clause nearest the cue ("said [X], killing Y": X, not the participle).
     candidates.sort(key=lambda c: (c.rel != "ccomp", abs(doc.subtree(c)[0].index - cue.index)))
     clause_head = candidates[0]
+    if not _is_predicate_head(doc, clause_head):
+        return None  # "said X, [a broker who ...]": a noun phrase, not a reported clause
     words = doc.subtree(clause_head)
     words = _contiguous(words, clause_head)
     words = _trim(words)
@@ -147,6 +149,16 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
         # '..., saying X': an -ing clause has no subject of its own before it; a noun there
         # belongs to the clause the participle hangs on
         subjects = [s for s in subjects if s.index > cue.index]
+    # 'Beck, who has described ...' / 'an official who said': the relative pronoun stands for
+    # the noun the clause modifies.
+    subjects = [_antecedent_of_relative(doc, cue, s) if _is_relative_word(s) else s for s in subjects]
+    subjects = [s for s in subjects if s is not None]
+    adjacent = _nominal_before(doc, cue)
+    if adjacent is not None and adjacent.upos in ("PRON", "PROPN") and not _is_relative_word(adjacent) \
+            and not quoted(adjacent) and (not subjects or _separated_by_comma(doc, subjects[0], cue)):
+        # 'The industry, she said, is ...': a pronoun or name right before a speech verb is its
+        # subject, whatever the parse made of a noun across a comma
+        return adjacent
     if subjects:
         return subjects[0]
     if _follows_quote(doc, cue):
@@ -157,6 +169,10 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
     nearby = _nominal_before(doc, cue)
     if nearby is not None and cue.rel in ("root", "parataxis", "ccomp", "conj") and not doc.children(cue, "nsubj:pass"):
         return nearby
+    if cue.rel in ("root", "parataxis", "ccomp") and not doc.children(cue, "nsubj:pass") and not cue.xpos == "VBG":
+        surface = _subject_by_surface(doc, cue, quoted)
+        if surface is not None:
+            return surface
     if depth >= 3:
         return None
     passive = doc.children(cue, "nsubj:pass")
@@ -164,7 +180,7 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
     if head is None:
         return passive[0] if passive and cue.lemma == "quote" else None
     if cue.rel in ("conj", "advcl", "xcomp", "acl") or cue.deprel == "parataxis" and cue.text.endswith("ing"):
-        if cue.rel == "acl" and head.upos in ("NOUN", "PROPN", "PRON"):
+        if cue.rel == "acl" and head.upos in ("NOUN", "PROPN", "PRON") and head.text.lower() not in TIME_WORDS:
             return head  # "an official, speaking ..., said" / "Trump, saying ..."
         return speaker_head(doc, head, depth + 1, quoted)
     return None
@@ -324,3 +340,54 @@ def trailing_attribution_clause(doc: ParsedDocument, cue: Word, speaker: Word | 
     if len(words) < 3 or not _has_predicate(words, doc):
         return None
     return ReportedClause(words, "parenthetical")
+
+
+def _is_predicate_head(doc: ParsedDocument, head: Word) -> bool:
+    """A clause is headed by a verb, or by a nominal/adjective with a copula or a subject."""
+    if head.upos in ("VERB", "AUX"):
+        return True
+    if any(k.rel in ("cop", "nsubj", "aux") for k in doc.children(head)):
+        return True
+    before = doc.text[max(0, doc.subtree(head)[0].start - 2):doc.subtree(head)[0].start]
+    return any(q in before for q in ('"', "\u201c", "''", "``"))  # a quoted fragment
+
+
+def _antecedent_of_relative(doc: ParsedDocument, cue: Word, relative: Word) -> Word | None:
+    """The noun a relative clause ('who said ...') modifies."""
+    if cue.deprel == "acl:relcl" and doc.head_of(cue) is not None:
+        return doc.head_of(cue)
+    i = relative.index - 1
+    while i >= 0 and doc.words[i].sentence == relative.sentence and doc.words[i].upos == "PUNCT":
+        i -= 1
+    if i >= 0 and doc.words[i].sentence == relative.sentence and doc.words[i].upos in ("NOUN", "PROPN"):
+        w = doc.words[i]
+        while w.rel in ("flat", "compound") and doc.head_of(w) is not None and doc.head_of(w).index < relative.index:
+            w = doc.head_of(w)
+        return w
+    return None
+
+
+def _separated_by_comma(doc: ParsedDocument, subject: Word, cue: Word) -> bool:
+    lo, hi = sorted((subject.index, cue.index))
+    return any(w.text == "," for w in doc.words[lo:hi])
+
+
+def _subject_by_surface(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
+    """When the parse gave a finite cue no subject: the nearest noun before it that is not the
+    object of a preposition or of another verb ('Steve Coll, the dean of the school, said')."""
+    sentence = doc.sentence_of(cue)
+    for i in range(cue.index - 1, sentence.start - 1, -1):
+        w = doc.words[i]
+        if w.upos not in ("NOUN", "PROPN", "PRON") or quoted(w) or _is_relative_word(w):
+            continue
+        if w.text.lower() in TIME_WORDS or any(k.rel == "case" for k in doc.children(w)):
+            continue
+        if w.rel in ("obj", "iobj", "obl", "nmod") and doc.head_of(w) is not None and doc.head_of(w).index > w.index - 50:
+            head = doc.head_of(w)
+            if head.upos in ("VERB", "AUX") and head.index != cue.index:
+                continue
+        while w.rel in ("compound", "flat", "amod", "det", "nmod:poss") and doc.head_of(w) is not None \
+                and doc.head_of(w).index < cue.index and doc.head_of(w).upos in ("NOUN", "PROPN"):
+            w = doc.head_of(w)
+        return w
+    return None

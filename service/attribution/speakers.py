@@ -104,6 +104,9 @@ def name_chain(doc: ParsedDocument, head: Word) -> list[Word]:
             i -= 1
             continue
         break
+    # Names are capitalised: "northwestern" tagged PROPN is not part of one.
+    while len(chain) > 1 and not chain[0].text[:1].isupper():
+        chain = chain[1:]
     # Titles: keep what follows the last title word.
     cut = 0
     for k, w in enumerate(chain[:-1]):
