@@ -91,6 +91,7 @@ def complement_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
         return None  # "said X, [a broker who ...]": a noun phrase, not a reported clause
     words = doc.subtree(clause_head)
     words = _contiguous(words, clause_head)
+    words = _cut_trailing_participle(_trim(words))
     words = _trim(words)
     if not words or not _has_predicate(words, doc) or _is_relative_word(words[0]):
         return None  # "said Friday", "said X, [a broker in Tampa]", "[which he ...]": no report
@@ -153,6 +154,10 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
     # the noun the clause modifies.
     subjects = [_antecedent_of_relative(doc, cue, s) if _is_relative_word(s) else s for s in subjects]
     subjects = [s for s in subjects if s is not None]
+    if len(subjects) > 1:
+        # 'Mossad chief Yossi Cohen said' split into several subjects: the name is the head
+        names = [s for s in subjects if s.upos == "PROPN"]
+        subjects = [names[-1]] if names else subjects[-1:]
     adjacent = _nominal_before(doc, cue)
     if adjacent is not None and adjacent.upos in ("PRON", "PROPN") and not _is_relative_word(adjacent) \
             and not quoted(adjacent) and (not subjects or _separated_by_comma(doc, subjects[0], cue)):
@@ -391,3 +396,12 @@ def _subject_by_surface(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
             w = doc.head_of(w)
         return w
     return None
+
+
+def _cut_trailing_participle(words: list[Word]) -> list[Word]:
+    """'said the bridge was closed, blaming the storm': the participle is the reporter's, not
+    part of what was reported."""
+    for k in range(1, len(words) - 1):
+        if words[k].text == "," and words[k + 1].xpos == "VBG" and k >= 3:
+            return words[:k]
+    return words

@@ -59,6 +59,14 @@ def noun_phrase(doc: ParsedDocument, head: Word) -> list[Word]:
     words = doc.subtree(head, exclude=excluded)
     lo = hi = head.index
     indices = {w.index for w in words}
+    # Words the parser hung on the verb beside the head ('Mossad chief | Yossi Cohen' as two
+    # subjects) still belong to the phrase when nothing separates them.
+    while lo - 1 >= 0 and lo - 1 not in indices and doc.words[lo - 1].sentence == head.sentence \
+            and doc.words[lo - 1].upos in ("NOUN", "PROPN", "ADJ") and doc.words[lo - 1].head == head.head \
+            and doc.words[lo - 1].rel in ("nsubj", "compound", "amod") and head.rel == "nsubj":
+        for w in doc.subtree(doc.words[lo - 1]):
+            indices.add(w.index)
+        lo = min(indices)
     while lo - 1 in indices:
         lo -= 1
     while hi + 1 in indices:
