@@ -86,12 +86,14 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
         if clause is None and not match.manner_only:
             clause = reported.parenthetical_clause(doc, word)
         if clause is None and not match.manner_only:
-            clause = reported.surface_that_clause(doc, word) or reported.trailing_attribution_clause(
-                doc, word, reported.speaker_head(doc, word, quoted=quoted))
+            clause = (reported.surface_that_clause(doc, word)
+                      or reported.trailing_attribution_clause(doc, word, reported.speaker_head(doc, word, quoted=quoted))
+                      or reported.surface_bare_clause(doc, word, match.lemma))
         if clause is None:
             clause = reported.object_content(doc, word, match.lemma)
         if clause is None:
             continue
+        clause = reported.cut_nested_reports(doc, clause, lambda w: cue_lexicon.match_cue(doc, w) is not None)
         if match.manner_only and not _mostly_quoted(clause, regions):
             continue
         cue_span = Span(word.start, (match.particle or word).end if (match.particle or word).index >= word.index else word.end)
@@ -188,6 +190,8 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
                        if m.word.end <= region.open_mark.start]
         how = "adjacent"
         candidates = [m for m in candidates if _attribution_adjacent(doc, region, m.word, regions)]
+        if _embedded_phrase(doc, region, words):
+            candidates = []  # 'called her "third-rate"', 'told ABC's "Good Morning America"'
         match = candidates[0] if candidates else None
         if match is None and first_sentence > 0:
             # b) "Cohen said:" ending the previous sentence or paragraph
@@ -286,6 +290,24 @@ def _attribution_adjacent(doc: ParsedDocument, region: QuotedRegion, cue: Word,
         allowed |= {w.index for w in doc.subtree(child)}
     extra = [w for w in gap if w.index not in allowed and w.upos != "PUNCT"]
     return len(extra) <= 2
+
+
+def _embedded_phrase(doc: ParsedDocument, region: QuotedRegion, words: list[Word]) -> bool:
+    """A short verbless phrase in marks inside a sentence: a name, title or scare quote, not
+    speech (speech in marks follows its cue and a comma or colon, or ends before one)."""
+    content = [w for w in words if w.upos != "PUNCT"]
+    if len(content) > SCARE_QUOTE_MAX_WORDS or any(w.upos in ("VERB", "AUX") for w in content):
+        return False
+    before = doc.text[:region.open_mark.start].rstrip()
+    return not before.endswith((",", ":")) and not _at_sentence_start(doc, region)
+
+
+def _at_sentence_start(doc: ParsedDocument, region: QuotedRegion) -> bool:
+    first = doc.word_at(region.content.start)
+    if first is None:
+        return True
+    return first.index == doc.sentences[first.sentence].start or (
+        first.index - 1 == doc.sentences[first.sentence].start and doc.words[first.index - 1].upos == "PUNCT")
 
 
 def _previous_attributed(found: list[_Found], regions: list[QuotedRegion], k: int) -> _Found | None:

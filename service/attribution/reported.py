@@ -82,6 +82,9 @@ def complement_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
     candidates = [c for c in candidates if not any(
         k.lemma.lower() in NON_REPORT_MARKS for k in doc.children(c, "mark", "advmod") if k.index < c.index)]
     candidates = [c for c in candidates if not _starts_relative(doc, c)]
+    # 'she said, adding ...': a participle after a comma is the reporter's next act, not content
+    candidates = [c for c in candidates if not (c.xpos == "VBG" and doc.subtree(c)[0].index > cue.index
+                                                and doc.words[doc.subtree(c)[0].index - 1].text == ",")]
     if not candidates:
         return None
     # Prefer ccomp, then the clause nearest the cue ("said [X], killing Y": X, not the participle).
@@ -111,6 +114,17 @@ def parenthetical_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | Non
             return None
         if cue.rel == "advcl" and any(c.rel == "mark" for c in doc.children(cue)):
             return None  # "... as he said", "when asked" are not reports of the clause
+    # The attribution must be set off by commas: 'X, officials said.' / 'X, a source said, is Y'.
+    attribution = doc.subtree(cue)
+    sentence = doc.sentence_of(cue)
+    first, last = attribution[0].index, attribution[-1].index
+    while last > cue.index and doc.words[last].upos == "PUNCT":
+        last -= 1
+    before = doc.words[first - 1] if first - 1 >= sentence.start else None
+    after = doc.words[last + 1] if last + 1 < sentence.stop else None
+    if before is None or before.text not in (",", "\u2014", "--") or (
+            after is not None and after.text not in (",", ".", "!", "?", ";", "\u2014", "--", '"', "''")):
+        return None
     words = doc.subtree(head, exclude={cue.index})
     words = [w for w in words if w.sentence == cue.sentence]
     words = _contiguous(words, head)
@@ -405,3 +419,45 @@ def _cut_trailing_participle(words: list[Word]) -> list[Word]:
         if words[k].text == "," and words[k + 1].xpos == "VBG" and k >= 3:
             return words[:k]
     return words
+
+
+BARE_CLAUSE_LEMMAS = frozenset({"say", "claim", "insist", "warn", "write", "tweet", "announce",
+                                "confirm", "add"})
+_FINITE = ("VBD", "VBZ", "VBP", "MD")
+
+
+def surface_bare_clause(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause | None:
+    """Fallback when the parse lost a complement without 'that': 'Iran said [it had uncovered ...]'."""
+    if lemma not in BARE_CLAUSE_LEMMAS or doc.children(cue, "obj"):
+        return None
+    sentence = doc.sentence_of(cue)
+    start = cue.index + 1
+    if start >= sentence.stop or doc.words[start].upos not in ("PRON", "DET", "NOUN", "PROPN", "NUM", "ADJ"):
+        return None
+    if doc.words[start].upos == "PRON" and doc.words[start].lemma.lower() not in (
+            "he", "she", "it", "they", "we", "i", "you", "there", "this", "that"):
+        return None
+    window = doc.words[start:min(sentence.stop, start + 7)]
+    if not any(w.xpos in _FINITE for w in window[1:]):
+        return None
+    words = []
+    for k in range(start, sentence.stop):
+        w = doc.words[k]
+        if w.text == ";" or (w.xpos == "VBG" and words and words[-1].text == ","):
+            break
+        words.append(w)
+    words = _trim(words)
+    if len(words) < 3:
+        return None
+    return ReportedClause(words, "complement")
+
+
+def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, is_cue) -> ReportedClause:
+    """'Cohen indicated that X, after Iran said Y': Y is a report of its own, not part of X."""
+    for k, w in enumerate(clause.words):
+        if k >= 3 and w.rel in ("advcl", "conj", "parataxis") and is_cue(w):
+            start = doc.subtree(w)[0].index
+            kept = _trim([x for x in clause.words if x.index < start])
+            if len(kept) >= 3:
+                return ReportedClause(kept, clause.shape)
+    return clause
