@@ -92,15 +92,18 @@ def according_to(doc: ParsedDocument, word: Word) -> Word | None:
     nxt = doc.words[word.index + 1] if word.index + 1 < len(doc.words) else None
     if nxt is None or nxt.text.lower() != "to" or nxt.sentence != word.sentence:
         return None
-    # UD: X -case-> according (fixed: to); X hangs on the clause as obl.
+    # UD: X -case-> according (fixed: to); X hangs on the clause as obl. Trust the parse only
+    # when X comes after "to" (a misattached "according" often points back into the clause).
     head = doc.head_of(word)
-    if head is not None and word.rel == "case" and head.upos in ("NOUN", "PROPN", "PRON", "NUM", "X"):
+    if head is not None and word.rel == "case" and head.index > nxt.index and head.upos in (
+            "NOUN", "PROPN", "PRON", "NUM", "X"):
         return head
     # Parser variations: take the first nominal after "to" in the same sentence.
     for w in doc.words[nxt.index + 1: doc.sentence_of(word).stop]:
         if w.upos in ("NOUN", "PROPN", "PRON"):
             # climb to the head of its noun phrase
-            while w.rel in ("compound", "flat", "amod", "nmod:poss") and doc.head_of(w) is not None:
+            while w.rel in ("compound", "flat", "amod", "nmod:poss", "nmod:desc", "det") and doc.head_of(w) is not None \
+                    and doc.head_of(w).index > nxt.index:
                 w = doc.head_of(w)
             return w
     return None

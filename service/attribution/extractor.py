@@ -386,7 +386,14 @@ def _resolve(doc: ParsedDocument, found: list[_Found]) -> Attribution:
             resolved[i] = (resolver.inherit(earlier), True)
             resolved[i][0].mention, resolved[i][0].mention_span = earlier.mention, earlier.mention_span
             continue
-        speaker, linked = resolver.resolve(make_mention(doc, f.speaker_head))
+        head = f.speaker_head
+        antecedent = reported.antecedent_of_relative(doc, head) if reported.is_relative(head) else None
+        if antecedent is not None:
+            # 'the superdelegates who said': the mention is "who", the speaker its antecedent
+            speaker, linked = resolver.resolve(make_mention(doc, antecedent))
+            speaker.mention, speaker.mention_span = head.text, Span(head.start, head.end)
+        else:
+            speaker, linked = resolver.resolve(make_mention(doc, head))
         speakers_by_head[f.speaker_head.index] = speaker
         resolved[i] = (speaker, linked)
     names = {e.speaker_id: (e.name, e.kind) for e in resolver.entities}

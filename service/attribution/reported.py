@@ -135,21 +135,24 @@ def parenthetical_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | Non
 
 
 def according_to_clause(doc: ParsedDocument, according: Word, source: Word) -> ReportedClause | None:
-    """'X happened, according to Y': X is the clause Y's phrase modifies."""
-    phrase = {w.index for w in doc.subtree(source)} | {according.index, according.index + 1}
-    head = doc.head_of(source)
-    while head is not None and head.upos not in ("VERB", "AUX", "ADJ") and head.rel not in ("root",):
-        head = doc.head_of(head)
-    if head is None:
-        return None
-    words = [w for w in doc.subtree(head) if w.index not in phrase and w.sentence == according.sentence]
-    # keep the side of the phrase the head is on
-    if head.index < according.index:
-        words = [w for w in words if w.index < according.index]
+    """'X happened, according to Y' / 'According to Y, X happened': X is the sentence without the
+    according-to phrase (read off the surface, which is steadier than the attachment)."""
+    sentence = doc.sentence_of(according)
+    phrase_end = max([according.index + 1] + [w.index for w in doc.subtree(source)
+                                               if according.index < w.index < sentence.stop])
+    # the source phrase ends at the next comma, if it runs on
+    for k in range(according.index + 2, phrase_end + 1):
+        if doc.words[k].text in (",", ";"):
+            phrase_end = k - 1
+            break
+    before = [w for w in doc.words[sentence.start:according.index]]
+    after = [w for w in doc.words[phrase_end + 1:sentence.stop]]
+    if len([w for w in before if w.upos != "PUNCT"]) >= 3:
+        words = before + ([w for w in after if w.upos != "PUNCT"] and after if before[-1].text != "," else [])
     else:
-        words = [w for w in words if w.index > max(phrase)]
+        words = after
     words = _trim(words)
-    if len(words) < 3:
+    if len(words) < 3:  # no predicate check: tagging errors ("trails" as a noun) are common here
         return None
     return ReportedClause(words, "according")
 
@@ -166,8 +169,9 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
         subjects = [s for s in subjects if s.index > cue.index]
     # 'Beck, who has described ...' / 'an official who said': the relative pronoun stands for
     # the noun the clause modifies.
-    subjects = [_antecedent_of_relative(doc, cue, s) if _is_relative_word(s) else s for s in subjects]
-    subjects = [s for s in subjects if s is not None]
+    # A subject after the cue only where the cue is inverted ('"...," said X' / ', said X').
+    inverted = _follows_quote(doc, cue) or (cue.index > 0 and doc.words[cue.index - 1].text == ",")
+    subjects = [s for s in subjects if s.index < cue.index or inverted]
     if len(subjects) > 1:
         # 'Mossad chief Yossi Cohen said' split into several subjects: the name is the head
         names = [s for s in subjects if s.upos == "PROPN"]
@@ -200,6 +204,9 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
         return passive[0] if passive and cue.lemma == "quote" else None
     if cue.rel in ("conj", "advcl", "xcomp", "acl") or cue.deprel == "parataxis" and cue.text.endswith("ing"):
         if cue.rel == "acl" and head.upos in ("NOUN", "PROPN", "PRON") and head.text.lower() not in TIME_WORDS:
+            if head.rel in ("obj", "iobj", "obl", "xcomp", "nmod") and doc.head_of(head) is not None:
+                # "made X a priority, announcing ...": the participle is the clause's, not the object's
+                return speaker_head(doc, doc.head_of(head), depth + 1, quoted)
             return head  # "an official, speaking ..., said" / "Trump, saying ..."
         return speaker_head(doc, head, depth + 1, quoted)
     return None
@@ -369,6 +376,16 @@ def _is_predicate_head(doc: ParsedDocument, head: Word) -> bool:
         return True
     before = doc.text[max(0, doc.subtree(head)[0].start - 2):doc.subtree(head)[0].start]
     return any(q in before for q in ('"', "\u201c", "''", "``"))  # a quoted fragment
+
+
+def is_relative(word: Word) -> bool:
+    return _is_relative_word(word)
+
+
+def antecedent_of_relative(doc: ParsedDocument, relative: Word) -> Word | None:
+    """The noun a relative pronoun stands for ('the superdelegates [who] said')."""
+    clause = doc.head_of(relative)
+    return _antecedent_of_relative(doc, clause, relative) if clause is not None else None
 
 
 def _antecedent_of_relative(doc: ParsedDocument, cue: Word, relative: Word) -> Word | None:
