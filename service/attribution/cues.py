@@ -70,6 +70,10 @@ def match_cue(doc: ParsedDocument, word: Word, lexicon: CueLexicon | None = None
         return None
     if word.upos == "AUX" and word.lemma.lower() != "say":
         return None
+    governor = doc.head_of(word)
+    if word.rel == "xcomp" and governor is not None and governor.lemma.lower() in (
+            "decline", "refuse", "fail", "hesitate"):
+        return None  # "declined to say whether ...": nothing was said
     particles = [c for c in doc.children(word, "compound:prt")]
     for lemma in _lemma_candidates(word):
         for particle in particles:

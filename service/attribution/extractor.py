@@ -137,7 +137,9 @@ def _classify(doc: ParsedDocument, clause: reported.ReportedClause, regions: lis
         direct_span = Span(regions[inside[0]].content.start, regions[inside[-1]].content.end)
         return _Found(direct_span, QuoteType.DIRECT, cue, lemma, cue_span, speaker, how,
                       cue.sentence, tuple(inside))
-    return _Found(span, QuoteType.MIXED, cue, lemma, cue_span, speaker, how, cue.sentence, tuple(inside))
+    # A mixed quote ends where its quotation ends, even past where the parse closed the clause.
+    end = max([span.end] + [regions[k].content.end for k in inside if regions[k].content.start >= span.start])
+    return _Found(Span(span.start, end), QuoteType.MIXED, cue, lemma, cue_span, speaker, how, cue.sentence, tuple(inside))
 
 
 def _cue_near(doc: ParsedDocument, sentence: range, outside: Span, regions: list[QuotedRegion]):
@@ -190,7 +192,7 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
                        if m.word.end <= region.open_mark.start]
         how = "adjacent"
         candidates = [m for m in candidates if _attribution_adjacent(doc, region, m.word, regions)]
-        if _embedded_phrase(doc, region, words):
+        if _embedded_phrase(doc, region, words) and not (candidates and _right_after_cue(doc, region, candidates[0].word)):
             candidates = []  # 'called her "third-rate"', 'told ABC's "Good Morning America"'
         match = candidates[0] if candidates else None
         if match is None and first_sentence > 0:
@@ -300,6 +302,14 @@ def _embedded_phrase(doc: ParsedDocument, region: QuotedRegion, words: list[Word
         return False
     before = doc.text[:region.open_mark.start].rstrip()
     return not before.endswith((",", ":")) and not _at_sentence_start(doc, region)
+
+
+def _right_after_cue(doc: ParsedDocument, region: QuotedRegion, cue: Word) -> bool:
+    """'tweeted out about "Big news,"': only particles and prepositions between cue and quote."""
+    if cue.end > region.open_mark.start:
+        return False
+    gap = doc.words_between(cue.end, region.open_mark.start)
+    return all(w.upos in ("ADP", "PART", "ADV") for w in gap)
 
 
 def _at_sentence_start(doc: ParsedDocument, region: QuotedRegion) -> bool:

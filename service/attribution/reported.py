@@ -75,6 +75,9 @@ def complement_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
     """The clause a speech verb takes as its complement, on either side of it."""
     candidates = [c for c in doc.children(cue) if c.deprel in COMPLEMENT_RELS or c.rel == "ccomp"
                   or _that_clause_after(doc, cue, c)]
+    if _follows_quote(doc, cue):
+        # '"...," said Biden, who served ...': what an inverted cue reports is the quotation before it
+        candidates = [c for c in candidates if c.index < cue.index]
     # xcomp is reported speech only for a few verbs' infinitives (urged X to ...): keep finite ones.
     candidates = [c for c in candidates if c.rel != "xcomp" or c.upos in ("VERB", "AUX") and not any(
         k.lemma == "to" for k in doc.children(c, "mark"))]
