@@ -250,7 +250,7 @@ class SpeakerResolver:
         if gender in ("m", "f"):
             floor = best.last_position if best else position - RESOLVE_WINDOW_CHARS
             for start, chain in reversed(self._names):
-                if not floor < start < position or chain[-1].rel not in ("nsubj", "nsubj:pass"):
+                if not floor < start < position or not any(w.rel in ("nsubj", "nsubj:pass") for w in chain):
                     continue
                 # "Trump threatened Iran ... 'X,' he said": a person named as a subject since
                 # the last speaker is the nearer antecedent.
