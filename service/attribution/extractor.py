@@ -29,13 +29,14 @@ SPLIT_GAP_MAX_WORDS = 10  # words between the halves of a split quote ("X," he s
 # (docs/ACCURACY.md has the reliability table).
 CONFIDENCE = {
     "complement": 0.85,
+    "surface": 0.65,
     "parenthetical": 0.7,
     "according": 0.8,
-    "object": 0.6,
+    "object": 0.5,
     "adjacent": 0.85,
     "split": 0.85,
     "colon": 0.75,
-    "context": 0.5,
+    "context": 0.45,
     "unattributed": 0.15,
 }
 
@@ -365,7 +366,7 @@ def _dedupe(found: list[_Found]) -> list[_Found]:
     """One quote per stretch of text: overlapping finds keep the longer, earlier-found one."""
     kept: list[_Found] = []
     # A clause reported by a verb with its own subject outranks the same clause found another way.
-    priority = {"complement": 0, "split": 0, "adjacent": 0, "colon": 1, "according": 1,
+    priority = {"complement": 0, "split": 0, "adjacent": 0, "colon": 1, "according": 1, "surface": 1,
                 "parenthetical": 2, "object": 3, "context": 4, "unattributed": 5}
     for f in sorted(found, key=lambda f: (priority.get(f.how, 5), -(f.span.end - f.span.start))):
         clash = next((k for k in kept if k.span.overlap(f.span) > 0.5 * min(len(k.span), len(f.span))), None)

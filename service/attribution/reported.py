@@ -40,7 +40,7 @@ _EDGE_UPOS = ("PUNCT", "CCONJ")
 @dataclass(frozen=True)
 class ReportedClause:
     words: list[Word]  # the content, in text order, edges trimmed
-    shape: str  # "complement", "parenthetical" or "according"
+    shape: str  # "complement", "surface" (read off the words), "parenthetical", "according", "object"
 
     @property
     def start(self) -> int:
@@ -351,7 +351,7 @@ def surface_that_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None
     words = _trim(words)
     if len(words) < 2 or not _has_predicate(words, doc):
         return None
-    return ReportedClause(words, "complement")
+    return ReportedClause(words, "surface")
 
 
 def trailing_attribution_clause(doc: ParsedDocument, cue: Word, speaker: Word | None) -> ReportedClause | None:
@@ -469,7 +469,7 @@ def surface_bare_clause(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedC
     words = _trim(words)
     if len(words) < 3:
         return None
-    return ReportedClause(words, "complement")
+    return ReportedClause(words, "surface")
 
 
 def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, is_cue) -> ReportedClause:
