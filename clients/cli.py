@@ -5,9 +5,11 @@
     quotes extract --jsonl docs.jsonl --format json
     quotes health --target localhost:50051
     quotes eval shared/eval/soleimani-gold.jsonl --show-errors
+    quotes eval shared/eval/soleimani-gold.jsonl --json-out report.json
 
 Exit status: 0 on success; 1 on a gRPC error (one line on stderr with its status code), an
-unreadable input, or (``health``) a server that is not SERVING; 2 on bad usage.
+unreadable input, an unwritable ``--json-out`` file, or (``health``) a server that is not
+SERVING; 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -80,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
                             help="list missed, spurious and wrongly attributed quotes")
     evaluation.add_argument("--batch-size", type=_positive, default=DEFAULT_BATCH, metavar="N",
                             help=f"documents per call (default: {DEFAULT_BATCH})")
+    evaluation.add_argument("--json-out", metavar="FILE",
+                            help="also write the report as JSON, errors included, to FILE (one "
+                                 "run of the server gives both the printed report and FILE)")
     return parser
 
 
@@ -206,7 +211,7 @@ def predicted_quotes(response: pb.ExtractQuotesResponse) -> list[PredictedQuote]
         quotes.append(PredictedQuote(
             type=_type_name(quote.type), span=(quote.span.start, quote.span.end), text=quote.text,
             speaker_name=speaker.name, speaker_mention=speaker.mention, mention_span=mention_span,
-            cue=quote.cue.text))
+            cue=quote.cue.text, confidence=quote.confidence))
     return quotes
 
 
@@ -223,6 +228,13 @@ def _eval(args: argparse.Namespace) -> int:
                 offset_unit=to_offset_unit("code_point"))  # gold offsets are code points
             pairs.extend(zip(batch, (predicted_quotes(r) for r in responses)))
     report = evaluate(pairs)
+    if args.json_out:
+        try:
+            with open(args.json_out, "w", encoding="utf-8") as out:
+                json.dump(report.to_dict(errors=True), out, ensure_ascii=False)
+                out.write("\n")
+        except OSError as exc:
+            raise _InputError(f"cannot write {args.json_out}: {exc}") from None
     if args.format == "json":
         print(json.dumps(report.to_dict(errors=args.show_errors), ensure_ascii=False))
     else:

@@ -6,6 +6,10 @@
 - Speaker accuracy: among gold quotes with a speaker, the share that were found AND attributed
   right: the predicted speaker's mention span overlaps the gold ``speaker_span``, or a gold name or
   alias appears (case-insensitively) in the predicted speaker's name or mention.
+- Reliability (this project's addition, not in the README): predicted quotes bucketed by the
+  server's ``confidence``, with the share of each bucket that is right. A prediction is right
+  when it matched a gold quote and, if that gold quote has a speaker, the speaker is right too.
+  Predictions without a confidence (``None``) are left out of the table.
 
 Pure Python over plain data: no gRPC, no protobuf. Offsets are code points, end exclusive.
 Ratios with a zero denominator are reported as 0.0.
@@ -61,6 +65,7 @@ class PredictedQuote:
     speaker_mention: str = ""
     mention_span: Range | None = None
     cue: str = ""
+    confidence: float | None = None  # the server's, 0 to 1; None: not given
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,29 @@ class Error:
     predicted_speaker: str = ""
 
 
+# Confidence buckets of the reliability table: [low, high), the last one closed ([0.85, 1.0]).
+BUCKETS: tuple[tuple[float, float], ...] = (
+    (0.0, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.0))
+
+
+def bucket_label(index: int) -> str:
+    low, high = BUCKETS[index]
+    return f"{low:.2f}-{high:.2f}"
+
+
+def bucket_of(confidence: float) -> int:
+    """Index into BUCKETS of a confidence; values outside [0, 1] go to the end buckets.
+
+    The wire type is a 32-bit float, so 0.7 arrives as 0.69999998...: confidences are rounded
+    to 6 decimals first, which puts such values in the bucket their sender meant.
+    """
+    value = round(confidence, 6)
+    for index, (_low, high) in enumerate(BUCKETS[:-1]):
+        if value < high:
+            return index
+    return len(BUCKETS) - 1
+
+
 @dataclass
 class Counts:
     gold: int = 0
@@ -146,6 +174,9 @@ class Counts:
     type_agrees: int = 0
     with_speaker: int = 0
     speaker_right: int = 0
+    # Per confidence bucket (BUCKETS): predictions, and those that are right.
+    bucket_predicted: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+    bucket_right: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
 
 
 def _ratio(numerator: int, denominator: int) -> float:
@@ -184,6 +215,13 @@ class Report:
         """Among matched quotes, the share whose predicted type equals the gold type."""
         return _ratio(self.counts.type_agrees, self.counts.matched)
 
+    def reliability(self) -> list[dict]:
+        """Per confidence bucket, lowest first: predicted quotes, right ones, share right."""
+        c = self.counts
+        return [{"bucket": bucket_label(i), "quotes": n, "right": c.bucket_right[i],
+                 "accuracy": _ratio(c.bucket_right[i], n)}
+                for i, n in enumerate(c.bucket_predicted)]
+
     def to_dict(self, *, errors: bool = False) -> dict:
         c = self.counts
         result = {
@@ -195,6 +233,7 @@ class Report:
             "type_accuracy": self.type_accuracy,
             "speaker": {"gold_with_speaker": c.with_speaker, "correct": c.speaker_right,
                         "accuracy": self.speaker_accuracy},
+            "reliability": self.reliability(),
         }
         if errors:
             result["errors"] = [asdict(error) for error in self.errors]
@@ -214,6 +253,7 @@ def evaluate(pairs: Iterable[tuple[GoldDocument, Sequence[PredictedQuote]]]) -> 
         counts.predicted += len(predicted)
         counts.matched += len(pairs_found)
         by_gold = dict(pairs_found)
+        right: set[int] = set()  # predictions matched, with the speaker right where one is due
         for quote in gold:
             counts.gold_by_type[quote.type] = counts.gold_by_type.get(quote.type, 0) + 1
         for g, quote in enumerate(gold):
@@ -226,9 +266,12 @@ def evaluate(pairs: Iterable[tuple[GoldDocument, Sequence[PredictedQuote]]]) -> 
             if found is None:
                 errors.append(Error("missed", gold_doc.id, quote.span, quote.text, quote.type,
                                     expected_speaker=quote.speaker))
-            elif quote.has_speaker:
+            elif not quote.has_speaker:
+                right.add(by_gold[g])
+            else:
                 if speaker_correct(quote, found):
                     counts.speaker_right += 1
+                    right.add(by_gold[g])
                 else:
                     errors.append(Error(
                         "wrong_speaker", gold_doc.id, quote.span, quote.text, quote.type,
@@ -236,6 +279,10 @@ def evaluate(pairs: Iterable[tuple[GoldDocument, Sequence[PredictedQuote]]]) -> 
                         predicted_speaker=_said_by(found)))
         matched_predictions = set(by_gold.values())
         for p, quote in enumerate(predicted):
+            if quote.confidence is not None:
+                bucket = bucket_of(quote.confidence)
+                counts.bucket_predicted[bucket] += 1
+                counts.bucket_right[bucket] += p in right
             if p not in matched_predictions:
                 errors.append(Error("spurious", gold_doc.id, quote.span, quote.text, quote.type,
                                     predicted_speaker=_said_by(quote)))
@@ -267,6 +314,12 @@ def format_text(report: Report, *, show_errors: bool = False) -> str:
     lines.append(f"type accuracy   {report.type_accuracy:.3f}  (among matched)")
     lines.append(f"speaker accuracy {report.speaker_accuracy:.3f}  "
                  f"({c.speaker_right}/{c.with_speaker} gold quotes with a speaker)")
+    lines.append("")
+    lines.append("reliability (predicted quotes by confidence; right = matched, speaker right)")
+    lines.append(f"  {'confidence':<10} {'quotes':>6} {'right':>6} {'share':>6}")
+    for row in report.reliability():
+        share = f"{row['accuracy']:.3f}" if row["quotes"] else "-"
+        lines.append(f"  {row['bucket']:<10} {row['quotes']:>6} {row['right']:>6} {share:>6}")
     if show_errors:
         lines.append("")
         lines.append(f"errors ({len(report.errors)}):")

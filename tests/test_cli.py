@@ -139,3 +139,18 @@ def test_eval_json(capsys, target, gold_file):
         responses = client.extract_batch([(doc.id, doc.text) for doc in gold])
     expected = evaluate(zip(gold, map(predicted_quotes, responses))).to_dict()
     assert report == json.loads(json.dumps(expected))
+
+
+def test_eval_text_with_json_out(capsys, target, gold_file, tmp_path):
+    json_out = tmp_path / "report.json"
+    code, out, err = run(capsys, "eval", str(gold_file), "--target", target,
+                         "--json-out", str(json_out))
+    assert code == 0, err
+    assert "precision" in out and "reliability" in out  # the text report is printed
+    report = json.loads(json_out.read_text(encoding="utf-8"))
+    assert report["documents"] == 2 and "errors" in report  # the file always has the errors
+    # Every predicted quote carries the server's confidence into exactly one bucket.
+    assert sum(row["quotes"] for row in report["reliability"]) == report["predicted"]
+    code, _out, err = run(capsys, "eval", str(gold_file), "--target", target,
+                          "--json-out", str(tmp_path / "missing" / "report.json"))
+    assert code == 1 and "cannot write" in err

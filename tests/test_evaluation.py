@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import struct
 
 import pytest
 
-from clients.evaluation import (GoldDocument, GoldQuote, PredictedQuote, evaluate, format_text,
-                                load_gold, match, speaker_correct)
+from clients.evaluation import (GoldDocument, GoldQuote, PredictedQuote, bucket_of, evaluate,
+                                format_text, load_gold, match, speaker_correct)
 
 
 def test_match_needs_half_of_the_shorter_span():
@@ -100,6 +101,69 @@ def test_report_formats():
     assert "errors" not in report.to_dict()
     text = format_text(report, show_errors=True)
     assert "precision  0.750" in text and "missed" in text and "spurious" in text
+
+
+def test_bucket_edges():
+    # [0, 0.3) [0.3, 0.5) [0.5, 0.7) [0.7, 0.85) [0.85, 1.0]; out-of-range values go to the ends.
+    cases = {0.0: 0, 0.29: 0, 0.3: 1, 0.49: 1, 0.5: 2, 0.69: 2, 0.7: 3, 0.849: 3, 0.85: 4,
+             0.99: 4, 1.0: 4, -0.1: 0, 1.5: 4}
+    assert {c: bucket_of(c) for c in cases} == cases
+    # Confidence travels as a 32-bit float: 0.7 arrives as 0.699999988..., still "0.70-0.85".
+    as_float32 = struct.unpack("f", struct.pack("f", 0.7))[0]
+    assert as_float32 < 0.7 and bucket_of(as_float32) == 3
+
+
+def _reliability_document() -> tuple[GoldDocument, list[PredictedQuote]]:
+    gold = GoldDocument("r", "x" * 300, (
+        GoldQuote("direct", (0, 20), speaker="Donald Trump", speaker_aliases=("Trump",)),
+        GoldQuote("direct", (30, 50), speaker="Ali Khamenei"),
+        GoldQuote("indirect", (60, 80), speaker=""),  # no speaker: matching is enough
+        GoldQuote("indirect", (90, 110), speaker="", speaker_span=(85, 89)),
+        GoldQuote("direct", (120, 140), speaker="Qassem Soleimani"),
+    ))
+    predicted = [
+        # 0.85-1.00: right (speaker by name), wrong speaker, spurious.
+        PredictedQuote("direct", (0, 20), speaker_name="Trump", confidence=0.9),
+        PredictedQuote("direct", (30, 50), speaker_name="Trump", confidence=0.85),
+        PredictedQuote("direct", (200, 220), speaker_name="Trump", confidence=1.0),
+        # 0.70-0.85: right without a gold speaker; right by mention span.
+        PredictedQuote("indirect", (60, 80), confidence=0.7),
+        PredictedQuote("indirect", (92, 110), speaker_name="he", mention_span=(86, 88),
+                       confidence=0.84),
+        # 0.30-0.50: a duplicate of gold 0 that lost the one-to-one matching.
+        PredictedQuote("direct", (2, 20), speaker_name="Trump", confidence=0.3),
+        # 0.00-0.30: right.
+        PredictedQuote("direct", (120, 140), speaker_name="Qassem Soleimani", confidence=0.15),
+        # No confidence: left out of the table.
+        PredictedQuote("direct", (250, 260), speaker_name="Nobody"),
+    ]
+    return gold, predicted
+
+
+def test_reliability_buckets_predicted_quotes_by_confidence():
+    report = evaluate([_reliability_document()])
+    assert report.reliability() == [
+        {"bucket": "0.00-0.30", "quotes": 1, "right": 1, "accuracy": 1.0},
+        {"bucket": "0.30-0.50", "quotes": 1, "right": 0, "accuracy": 0.0},
+        {"bucket": "0.50-0.70", "quotes": 0, "right": 0, "accuracy": 0.0},
+        {"bucket": "0.70-0.85", "quotes": 2, "right": 2, "accuracy": 1.0},
+        {"bucket": "0.85-1.00", "quotes": 3, "right": 1, "accuracy": pytest.approx(1 / 3)},
+    ]
+    assert report.to_dict()["reliability"] == report.reliability()
+    # Summed over documents, like the other counts.
+    twice = evaluate([_reliability_document(), _reliability_document()])
+    assert [row["quotes"] for row in twice.reliability()] == [2, 2, 0, 4, 6]
+    assert [row["right"] for row in twice.reliability()] == [2, 0, 0, 4, 2]
+
+
+def test_reliability_text_table():
+    text = format_text(evaluate([_reliability_document()]))
+    assert "reliability" in text
+    lines = text.splitlines()
+    assert "  0.85-1.00       3      1  0.333" in lines
+    assert "  0.50-0.70       0      0      -" in lines
+    empty = evaluate([])
+    assert all(row["quotes"] == 0 for row in empty.reliability())
 
 
 def test_load_gold(tmp_path):
