@@ -22,8 +22,12 @@ SUBJECT_RELS = ("nsubj", "nsubj:outer")
 NON_REPORT_MARKS = frozenset({"when", "while", "after", "before", "because", "since", "as", "although",
                               "though", "until", "unless", "once", "where"})
 # Verbs whose object is the addressee, not what was said ("told reporters ...").
-ADDRESSEE_VERBS = frozenset({"tell", "ask", "inform", "remind", "assure", "brief", "notify", "urge",
-                             "warn", "advise", "thank", "instruct", "order", "encourage", "call", "beg"})
+ADDRESSEE_VERBS = frozenset({"tell", "ask", "inform", "remind", "assure", "brief", "notify",
+                             "warn", "advise", "thank", "instruct"})
+# Commissives and directives report an infinitive: 'vowed [to fight]', 'urged [X to act]'.
+INFINITIVE_VERBS = frozenset({"vow", "promise", "pledge", "threaten", "agree", "offer", "swear",
+                              "demand", "ask", "urge", "order", "encourage", "beg", "call", "warn",
+                              "instruct", "advise", "tell", "propose", "plead", "request"})
 TOPIC_CASES = frozenset({"about", "regarding", "concerning"})
 TOPIC_ON_VERBS = frozenset({"comment", "elaborate", "speak", "talk", "report", "write", "testify", "remark"})
 TIME_WORDS = frozenset({
@@ -71,7 +75,7 @@ def _contiguous(words: list[Word], around: Word) -> list[Word]:
     return [w for w in words if lo <= w.index <= hi]
 
 
-def complement_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
+def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> ReportedClause | None:
     """The clause a speech verb takes as its complement, on either side of it."""
     candidates = [c for c in doc.children(cue) if c.deprel in COMPLEMENT_RELS or c.rel == "ccomp"
                   or _that_clause_after(doc, cue, c)]
@@ -79,8 +83,9 @@ def complement_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
         # '"...," said Biden, who served ...': what an inverted cue reports is the quotation before it
         candidates = [c for c in candidates if c.index < cue.index]
     # xcomp is reported speech only for a few verbs' infinitives (urged X to ...): keep finite ones.
-    candidates = [c for c in candidates if c.rel != "xcomp" or c.upos in ("VERB", "AUX") and not any(
-        k.lemma == "to" for k in doc.children(c, "mark"))]
+    lemma = cue_lemma or cue.lemma.lower()
+    candidates = [c for c in candidates if c.rel != "xcomp" or c.upos in ("VERB", "AUX") and (
+        lemma in INFINITIVE_VERBS or not any(k.lemma == "to" for k in doc.children(c, "mark")))]
     # Adverbial clauses mislabelled as complements ("said when asked") report nothing.
     candidates = [c for c in candidates if not any(
         k.lemma.lower() in NON_REPORT_MARKS for k in doc.children(c, "mark", "advmod") if k.index < c.index)]
@@ -96,6 +101,10 @@ def complement_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
     if not _is_predicate_head(doc, clause_head):
         return None  # "said X, [a broker who ...]": a noun phrase, not a reported clause
     words = doc.subtree(clause_head)
+    if clause_head.rel == "xcomp":
+        words += [w for o in doc.children(cue, "obj") if o.index < clause_head.index
+                  and o.text.lower() not in TIME_WORDS for w in doc.subtree(o)]
+        words.sort(key=lambda w: w.index)
     words = _contiguous(words, clause_head)
     words = _cut_trailing_participle(_trim(words))
     words = _trim(words)
@@ -230,6 +239,11 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
     if lemma in ADDRESSEE_VERBS:
         if xcomps:  # urged X to Y
             words = [w for o in objects for w in doc.subtree(o)] + doc.subtree(xcomps[0])
+    elif objects and lemma in ("urge", "encourage", "call", "order", "beg", "press"):
+        # 'urged [a strong stand]', 'urged [the industry to do more]'
+        infinitives = xcomps + [a for a in doc.children(cue, "advcl") if a.index > cue.index and any(
+            k.lemma == "to" for k in doc.children(a, "mark"))]
+        words = [w for o in objects for w in doc.subtree(o)] + [w for x in infinitives for w in doc.subtree(x)]
     elif objects:
         obj = objects[-1]
         if obj.upos == "PRON" and obj.lemma.lower() not in ("yes", "no", "nothing", "something", "everything"):
@@ -442,16 +456,26 @@ def _cut_trailing_participle(words: list[Word]) -> list[Word]:
 
 
 BARE_CLAUSE_LEMMAS = frozenset({"say", "claim", "insist", "warn", "write", "tweet", "announce",
-                                "confirm", "add"})
+                                "confirm", "add", "predict", "acknowledge", "admit", "argue"})
 _FINITE = ("VBD", "VBZ", "VBP", "MD")
 
 
 def surface_bare_clause(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause | None:
     """Fallback when the parse lost a complement without 'that': 'Iran said [it had uncovered ...]'."""
-    if lemma not in BARE_CLAUSE_LEMMAS or doc.children(cue, "obj"):
+    addressed = lemma in ADDRESSEE_VERBS
+    if not (lemma in BARE_CLAUSE_LEMMAS or addressed) or (doc.children(cue, "obj") and not addressed):
         return None
     sentence = doc.sentence_of(cue)
     start = cue.index + 1
+    # 'told The Washington Post on Thursday [he was ...]', 'announcing on Wednesday [he ...]'
+    skippable = [c for c in doc.children(cue, "obj", "iobj", "obl", "advmod", "obl:tmod", "obl:npmod")
+                 if c.index > cue.index]
+    for child in sorted(skippable, key=lambda c: c.index):
+        span = doc.subtree(child)
+        if span[0].index == start and span[-1].index - start < 8:
+            start = span[-1].index + 1
+    if addressed and start == cue.index + 1:
+        return None  # 'told' with no addressee before the clause is not this shape
     if start >= sentence.stop or doc.words[start].upos not in ("PRON", "DET", "NOUN", "PROPN", "NUM", "ADJ"):
         return None
     if doc.words[start].upos == "PRON" and doc.words[start].lemma.lower() not in (

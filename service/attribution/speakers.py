@@ -107,6 +107,7 @@ def name_chain(doc: ParsedDocument, head: Word) -> list[Word]:
     while i >= 0 and doc.words[i].sentence == head.sentence:
         w = doc.words[i]
         if w.upos == "PROPN" or (w.text[:1].isupper() and w.text.lower() in titles()) or (
+                w.upos == "ADJ" and w.text[:1].isupper() and i > doc.sentences[w.sentence].start) or (
                 w.text.endswith(".") and len(w.text) <= 3 and w.text[:1].isupper()):
             chain.insert(0, w)
             i -= 1
