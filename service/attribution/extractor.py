@@ -337,11 +337,11 @@ def _continues_in_paragraph(doc: ParsedDocument, before: QuotedRegion, region: Q
     gap = [w for w in doc.words_between(before.outer.end, region.outer.start) if w.upos != "PUNCT"]
     if not gap:
         return True
-    allowed = {previous.cue.index}
+    # Only the attribution itself may stand between: the cue's own phrase, its speaker with any
+    # apposition or relative clause ('said Steven Ekovich, a broker who represents sellers.').
+    allowed = {w.index for w in doc.subtree(previous.cue)}
     if previous.speaker_head is not None:
         allowed |= {w.index for w in doc.subtree(previous.speaker_head)}
-    for child in doc.children(previous.cue, *ATTRIBUTION_RELS):
-        allowed |= {w.index for w in doc.subtree(child)}
     return all(w.index in allowed for w in gap)
 
 
