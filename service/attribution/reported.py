@@ -224,9 +224,17 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
     return None
 
 
+# Verbs whose object is an artifact or a target rather than a message: 'wrote [a letter]',
+# 'posted [a photo]', 'defended [the decision]', 'pressed [the senator]'.
+NO_OBJECT_CONTENT = frozenset({"write", "post", "quote", "press", "defend", "mock", "highlight",
+                               "pledge", "publish", "offer", "swear", "ridicule"})
+
+
 def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause | None:
     """What a speech act is about when it takes no clause: 'praised [X]', 'criticized [X for Y]',
     'urged [X to Y]', 'spoke about [X]', 'said [yes]'."""
+    if lemma in NO_OBJECT_CONTENT:
+        return None
     objects = [c for c in doc.children(cue, "obj", "iobj") if c.index > cue.index]
     xcomps = [c for c in doc.children(cue, "xcomp") if c.index > cue.index]
     topics = [c for c in doc.children(cue, "obl") if c.index > cue.index and any(
