@@ -130,6 +130,12 @@ def _classify(doc: ParsedDocument, clause: reported.ReportedClause, regions: lis
               cue: Word, lemma: str, cue_span: Span, speaker: Word | None, how: str,
               claimed: set[int]) -> _Found:
     span = Span(clause.start, clause.end)
+    # '"X," Defense Secretary Mark Esper said': words between a closing mark and the cue after it
+    # are the attribution, however the parse attached them.
+    for r in regions:
+        if r.close_mark is not None and span.start <= r.content.start and r.outer.end <= cue.start < span.end + 200 \
+                and r.outer.end < span.end <= cue.start + len(cue.text):
+            span = Span(span.start, r.content.end)
     inside = [k for k, r in enumerate(regions) if r.content.overlap(span) > 0]
     if not inside:
         return _Found(span, QuoteType.INDIRECT, cue, lemma, cue_span, speaker, how, cue.sentence)
