@@ -102,8 +102,12 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
         if match.manner_only and not _mostly_quoted(clause, regions):
             continue
         cue_span = Span(word.start, (match.particle or word).end if (match.particle or word).index >= word.index else word.end)
-        found.append(_classify(doc, clause, regions, word, match.lemma, cue_span,
-                               reported.speaker_head(doc, word, quoted=quoted), clause.shape, claimed_regions))
+        speaker = reported.speaker_head(doc, word, quoted=quoted)
+        if speaker is not None and clause.start <= speaker.start < clause.end:
+            # a speaker inside what they said is a parse error: look before the cue instead
+            speaker = reported.subject_by_surface(doc, word, quoted)
+        found.append(_classify(doc, clause, regions, word, match.lemma, cue_span, speaker,
+                               clause.shape, claimed_regions))
 
     # 3. Quoted regions no clause took.
     found.extend(_direct_from_regions(doc, regions, claimed_regions, found))

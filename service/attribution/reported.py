@@ -205,7 +205,7 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
     if nearby is not None and cue.rel in ("root", "parataxis", "ccomp", "conj") and not doc.children(cue, "nsubj:pass"):
         return nearby
     if cue.rel in ("root", "parataxis", "ccomp") and not doc.children(cue, "nsubj:pass") and not cue.xpos == "VBG":
-        surface = _subject_by_surface(doc, cue, quoted)
+        surface = subject_by_surface(doc, cue, quoted)
         if surface is not None:
             return surface
     if depth >= 3:
@@ -433,7 +433,7 @@ def _separated_by_comma(doc: ParsedDocument, subject: Word, cue: Word) -> bool:
     return any(w.text == "," for w in doc.words[lo:hi])
 
 
-def _subject_by_surface(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
+def subject_by_surface(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
     """When the parse gave a finite cue no subject: the nearest noun before it that is not the
     object of a preposition or of another verb ('Steve Coll, the dean of the school, said')."""
     sentence = doc.sentence_of(cue)
