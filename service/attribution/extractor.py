@@ -87,7 +87,7 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
         match = cue_lexicon.match_cue(doc, word)
         if match is None or _inside_any(word.start, regions):
             continue
-        clause = reported.complement_clause(doc, word, match.lemma)
+        clause = reported.answer_content(doc, word) or reported.complement_clause(doc, word, match.lemma)
         if clause is None and not match.manner_only:
             clause = reported.parenthetical_clause(doc, word)
         if clause is None and not match.manner_only:

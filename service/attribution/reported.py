@@ -82,6 +82,12 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
     if _follows_quote(doc, cue):
         # '"...," said Biden, who served ...': what an inverted cue reports is the quotation before it
         candidates = [c for c in candidates if c.index < cue.index]
+    # A clause before the cue is reported only if it is finite ('X will pay, he said'), not an
+    # opening participle ('Asked if ..., the candidate said no').
+    candidates = [c for c in candidates if c.index > cue.index or _is_finite_clause(doc, c)]
+    if any(o.lemma.lower() in ("yes", "no") for o in doc.children(cue, "obj", "discourse", "advmod")
+           if o.index == cue.index + 1):
+        return None  # 'said yes while ...': the answer is the report (object_content)
     # xcomp is reported speech only for a few verbs' infinitives (urged X to ...): keep finite ones.
     lemma = cue_lemma or cue.lemma.lower()
     candidates = [c for c in candidates if c.rel != "xcomp" or c.upos in ("VERB", "AUX") and (
@@ -265,8 +271,10 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
         topic = topics[0]
         words = [w for w in doc.subtree(topic) if not (w.rel == "case" and doc.head_of(w) is topic)]
     else:
-        discourse = [c for c in doc.children(cue) if c.lemma.lower() in ("yes", "no") and c.index > cue.index]
-        words = discourse[:1]
+        words = []
+    answer = [c for c in doc.children(cue) if c.lemma.lower() in ("yes", "no") and c.index == cue.index + 1]
+    if answer:
+        words = answer  # 'said [yes]
     if not words:
         return None
     words = sorted({w.index: w for w in words}.values(), key=lambda w: w.index)
@@ -513,3 +521,16 @@ def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, is_cue) -> R
             if len(kept) >= 3:
                 return ReportedClause(kept, clause.shape)
     return clause
+
+
+def _is_finite_clause(doc: ParsedDocument, head: Word) -> bool:
+    verbs = [head] + doc.children(head, "aux", "aux:pass", "cop")
+    return any(v.xpos in _FINITE or v.has_feat("VerbForm=Fin") for v in verbs) or head.upos not in ("VERB", "AUX")
+
+
+def answer_content(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
+    """'said [yes]', 'said [no]': a one-word answer right after the cue is what was said."""
+    nxt = doc.words[cue.index + 1] if cue.index + 1 < len(doc.words) else None
+    if nxt is None or nxt.sentence != cue.sentence or nxt.lemma.lower() not in ("yes", "no"):
+        return None
+    return ReportedClause([nxt], "object")
