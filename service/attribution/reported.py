@@ -389,8 +389,16 @@ def trailing_attribution_clause(doc: ParsedDocument, cue: Word, speaker: Word | 
     if speaker is None or speaker.index > cue.index:
         return None
     sentence = doc.sentence_of(cue)
-    phrase_start = min(w.index for w in doc.subtree(speaker) if w.index <= speaker.index)
+    # The attribution phrase runs back from the cue over nominal words to a comma (read off the
+    # surface: 'Airport, Iraqi TV and three Iraqi officials said' is often misattached).
+    phrase_start = cue.index
+    while phrase_start - 1 > sentence.start and doc.words[phrase_start - 1].upos in (
+            "NOUN", "PROPN", "ADJ", "NUM", "DET", "CCONJ", "PRON", "PART", "ADV") \
+            and doc.words[phrase_start - 1].text != ",":
+        phrase_start -= 1
     if phrase_start <= sentence.start or doc.words[phrase_start - 1].text != ",":
+        return None
+    if not (phrase_start <= speaker.index < cue.index):
         return None
     tail = [w for w in doc.words[cue.index + 1:sentence.stop] if w.upos != "PUNCT"]
     if len(tail) > 4 or any(w.upos in ("VERB", "AUX") for w in tail):
