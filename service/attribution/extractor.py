@@ -113,7 +113,20 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
     found.extend(_direct_from_regions(doc, regions, claimed_regions, found))
     found = _dedupe(found)
     found.sort(key=lambda f: f.span.start)
-    return _resolve(doc, found)
+    _share_speaker_with_earlier_cue(doc, found)
+    return _resolve(doc, found, regions)
+
+
+def _share_speaker_with_earlier_cue(doc: ParsedDocument, found: list[_Found]) -> None:
+    """'"X," wrote Trump, adding "Y"': a participle cue without a speaker of its own speaks for
+    the speaker of the cue before it in the same sentence."""
+    for f in found:
+        if f.speaker_head is not None or f.cue is None or f.cue.xpos != "VBG":
+            continue
+        earlier = [g for g in found if g.cue is not None and g.speaker_head is not None
+                   and g.cue.sentence == f.cue.sentence and g.cue.index < f.cue.index]
+        if earlier:
+            f.speaker_head = max(earlier, key=lambda g: g.cue.index).speaker_head
 
 
 def _inside_any(offset: int, regions: list[QuotedRegion]) -> bool:
@@ -392,8 +405,8 @@ def _dedupe(found: list[_Found]) -> list[_Found]:
     return kept
 
 
-def _resolve(doc: ParsedDocument, found: list[_Found]) -> Attribution:
-    resolver = SpeakerResolver(doc)
+def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegion]) -> Attribution:
+    resolver = SpeakerResolver(doc, quoted=lambda w: _inside_any(w.start, regions))
     quotes: list[Quote] = []
     speakers_by_head: dict[int, Speaker] = {}
     # Resolve in the order speakers are mentioned, so antecedents come before pronouns.

@@ -177,8 +177,9 @@ class Entity:
 class SpeakerResolver:
     """Resolves speaker mentions of one document, in text order, to entities."""
 
-    def __init__(self, doc: ParsedDocument) -> None:
+    def __init__(self, doc: ParsedDocument, quoted=lambda word: False) -> None:
         self.doc = doc
+        self._quoted = quoted  # names inside quote marks are what someone said, not antecedents
         self.entities: list[Entity] = []
         self._names = self._name_inventory()
 
@@ -253,10 +254,15 @@ class SpeakerResolver:
             for start, chain in reversed(self._names):
                 if not floor < start < position or not any(w.rel in ("nsubj", "nsubj:pass") for w in chain):
                     continue
+                if self._quoted(chain[-1]):
+                    continue
                 # "Trump threatened Iran ... 'X,' he said": a person named as a subject since
                 # the last speaker is the nearer antecedent.
                 name = self._fullest_name(" ".join(w.text for w in chain))
-                if self._name_kind(name) != SpeakerKind.PERSON:
+                kind = self._name_kind(name)
+                # a lone capitalised name as subject ('Trump threatened ...') is taken for a person
+                # by he/she (places and organisations are "it" and "they")
+                if kind == SpeakerKind.ORGANIZATION:
                     continue
                 entity = self._match_name(name) or self._new_entity(name, SpeakerKind.PERSON)
                 return entity if self._compatible(entity, gender, number) else best
