@@ -55,7 +55,8 @@ def group_words() -> frozenset[str]:
 def noun_phrase(doc: ParsedDocument, head: Word) -> list[Word]:
     """The head's noun phrase, without clauses and asides, as contiguous words."""
     excluded = {c.index for w in doc.subtree(head) for c in doc.children(w)
-                if (c.rel in _NP_EXCLUDED_RELS or c.deprel in ("acl:relcl",)) and not _tight_appos(doc, c)}
+                if (c.rel in _NP_EXCLUDED_RELS or c.deprel in ("acl:relcl",)) and not _tight_appos(doc, c)
+                and not _word_internal_hyphen(doc, c)}
     words = doc.subtree(head, exclude=excluded)
     lo = hi = head.index
     indices = {w.index for w in words}
@@ -83,6 +84,12 @@ def noun_phrase(doc: ParsedDocument, head: Word) -> list[Word]:
     while words and words[-1].upos in ("PUNCT", "CCONJ"):
         words = words[:-1]
     return words or [head]
+
+
+def _word_internal_hyphen(doc: ParsedDocument, word: Word) -> bool:
+    """The '-' of 'Iran-backed' belongs to the phrase (no space on either side)."""
+    return word.text in ("-", "\u2013") and 0 < word.start and word.end < len(doc.text) \
+        and not doc.text[word.start - 1].isspace() and not doc.text[word.end].isspace()
 
 
 def _tight_appos(doc: ParsedDocument, word: Word) -> bool:
@@ -169,6 +176,7 @@ class Entity:
     kind: SpeakerKind
     gender: str | None = None
     head_lemmas: set[str] = field(default_factory=set)
+    plural: bool | None = None  # number of its descriptions, when it was described
     mentions: list[Span] = field(default_factory=list)
     last_position: int = 0
     quote_count: int = 0
@@ -302,6 +310,8 @@ class SpeakerResolver:
             lemmas = {mention.head.lemma.lower()} | {c.lemma.lower() for c in self.doc.children(mention.head, "conj")}
             if mention.definite:
                 for candidate in reversed(self.entities):
+                    if candidate.plural is not None and candidate.plural != mention.plural:
+                        continue  # 'the official' is not 'US officials'
                     if lemmas & candidate.head_lemmas and position - candidate.last_position <= RESOLVE_WINDOW_CHARS * 2:
                         entity = candidate
                         linked = True
@@ -320,6 +330,8 @@ class SpeakerResolver:
             elif len(mention.text) > len(entity.name) and not linked:
                 entity.name = mention.text
             entity.head_lemmas |= lemmas
+            if entity.plural is None:
+                entity.plural = mention.plural
         entity.mentions.append(mention.span)
         entity.last_position = max(entity.last_position, position)
         entity.quote_count += 1

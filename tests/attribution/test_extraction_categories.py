@@ -123,3 +123,14 @@ def test_unattributed_quote_keeps_low_confidence(run):
     quote = only(quotes)
     assert quote.speaker is None
     assert quote.confidence < 0.3
+
+
+def test_definite_description_agrees_in_number(run):
+    text = ("US officials said the base was hit twice.\n\n"
+            "An official with the ministry said the damage was light.\n\n"
+            "The official said repairs would take a week.")
+    quotes = run(text)
+    assert len(quotes) == 3
+    assert quotes[2].speaker.mention == "The official"
+    assert quotes[2].speaker.name == "An official with the ministry"
+    assert quotes[2].speaker.speaker_id == quotes[1].speaker.speaker_id != quotes[0].speaker.speaker_id
