@@ -47,7 +47,7 @@ ENV PATH=/opt/venv/bin:$PATH \
 USER 10001:10001
 WORKDIR /home/quotes
 EXPOSE 50051 9464
-# Models load before the port opens: give start-up a minute before failures count.
+# Health reports NOT_SERVING until the models have loaded: give start-up a minute before failures count.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD quotes health --target "localhost:${QUOTES_PORT:-50051}" || exit 1
 # Exec form: the server is PID 1 and gets SIGTERM itself (it drains in-flight RPCs on SIGTERM).
