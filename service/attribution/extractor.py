@@ -74,6 +74,9 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
     def quoted(word: Word) -> bool:
         return _inside_any(word.start, regions)
 
+    # Each word's cue, looked up once (the region pass asks again about the same words).
+    cues = {word.index: cue_lexicon.match_cue(doc, word) for word in doc.words}
+
     # 2. Clauses reported by cues.
     for word in doc.words:
         according_source = cue_lexicon.according_to(doc, word)
@@ -84,7 +87,7 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
                 found.append(_classify(doc, clause, regions, word, "according to", span,
                                        according_source, "according", claimed_regions))
             continue
-        match = cue_lexicon.match_cue(doc, word)
+        match = cues[word.index]
         if match is None or _inside_any(word.start, regions):
             continue
         clause = reported.answer_content(doc, word) or reported.complement_clause(doc, word, match.lemma)
@@ -98,7 +101,7 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
             clause = reported.object_content(doc, word, match.lemma)
         if clause is None:
             continue
-        clause = reported.cut_nested_reports(doc, clause, lambda w: cue_lexicon.match_cue(doc, w) is not None)
+        clause = reported.cut_nested_reports(doc, clause, lambda w: cues[w.index] is not None)
         if match.manner_only and not _mostly_quoted(clause, regions):
             continue
         cue_span = Span(word.start, (match.particle or word).end if (match.particle or word).index >= word.index else word.end)
@@ -110,7 +113,7 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
                                clause.shape, claimed_regions))
 
     # 3. Quoted regions no clause took.
-    found.extend(_direct_from_regions(doc, regions, claimed_regions, found))
+    found.extend(_direct_from_regions(doc, regions, claimed_regions, found, cues))
     found = _dedupe(found)
     found.sort(key=lambda f: f.span.start)
     _share_speaker_with_earlier_cue(doc, found)
@@ -170,14 +173,15 @@ def _classify(doc: ParsedDocument, clause: reported.ReportedClause, regions: lis
     return _Found(Span(span.start, end), QuoteType.MIXED, cue, lemma, cue_span, speaker, how, cue.sentence, tuple(inside))
 
 
-def _cue_near(doc: ParsedDocument, sentence: range, outside: Span, regions: list[QuotedRegion]):
+def _cue_near(doc: ParsedDocument, sentence: range, outside: Span, regions: list[QuotedRegion],
+              cues: dict[int, cue_lexicon.CueMatch | None]):
     """Speech cues in ``sentence`` outside any quotation, nearest to ``outside`` first."""
     out = []
     for i in sentence:
         w = doc.words[i]
         if outside.start <= w.start < outside.end or _inside_any(w.start, regions):
             continue
-        match = cue_lexicon.match_cue(doc, w)
+        match = cues[w.index]
         if match is not None:
             distance = outside.start - w.end if w.end <= outside.start else w.start - outside.end
             out.append((distance, match))
@@ -186,7 +190,8 @@ def _cue_near(doc: ParsedDocument, sentence: range, outside: Span, regions: list
 
 
 def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claimed: set[int],
-                         found: list[_Found]) -> list[_Found]:
+                         found: list[_Found], cues: dict[int, cue_lexicon.CueMatch | None]
+                         ) -> list[_Found]:
     out: list[_Found] = []
     k = 0
 
@@ -198,7 +203,7 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
         region = regions[k]
         if k in claimed:
             owner = next((f for f in found if f.type is QuoteType.DIRECT and f.region_keys and f.region_keys[-1] == k), None)
-            if owner is not None and owner.cue is not None and _split_continuation(doc, regions, k, owner.cue, claimed):
+            if owner is not None and owner.cue is not None and _split_continuation(doc, regions, k, owner.cue, claimed, cues):
                 owner.span = Span(owner.span.start, regions[k + 1].content.end)
                 owner.region_keys += (k + 1,)
                 claimed.add(k + 1)
@@ -215,8 +220,8 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
         # a) a cue in the sentence of the closing mark, after it; or of the opening mark, before it
         candidates = []
         if region.close_mark is not None:
-            candidates += _cue_near(doc, doc.sentences[last_sentence], region.outer, regions)
-        candidates += [m for m in _cue_near(doc, doc.sentences[first_sentence], region.outer, regions)
+            candidates += _cue_near(doc, doc.sentences[last_sentence], region.outer, regions, cues)
+        candidates += [m for m in _cue_near(doc, doc.sentences[first_sentence], region.outer, regions, cues)
                        if m.word.end <= region.open_mark.start]
         how = "adjacent"
         candidates = [m for m in candidates if _attribution_adjacent(doc, region, m.word, regions)]
@@ -228,13 +233,13 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
             prev = doc.sentences[first_sentence - 1]
             last_word = doc.words[prev.stop - 1]
             if last_word.text == ":" or text_before_is_colon(doc.text, region.open_mark.start):
-                prev_cues = _cue_near(doc, prev, Span(last_word.end, last_word.end), regions)
+                prev_cues = _cue_near(doc, prev, Span(last_word.end, last_word.end), regions, cues)
                 if prev_cues:
                     match, how = prev_cues[0], "colon"
         span = region.content
         keys = (k,)
         # c) the other half of a split quote: "X," he said. "Y"  /  "X," he said, "Y"
-        if match is not None and _split_continuation(doc, regions, k, match.word, claimed):
+        if match is not None and _split_continuation(doc, regions, k, match.word, claimed, cues):
             span = Span(region.content.start, regions[k + 1].content.end)
             keys = (k, k + 1)
             how = "split"
@@ -275,7 +280,7 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
 
 
 def _split_continuation(doc: ParsedDocument, regions: list[QuotedRegion], k: int, cue: Word,
-                        claimed: set[int]) -> bool:
+                        claimed: set[int], cues: dict[int, cue_lexicon.CueMatch | None]) -> bool:
     """Whether regions[k+1] continues regions[k] across its attribution: '"X," he said. "Y"'."""
     if k + 1 >= len(regions) or k + 1 in claimed:
         return False
@@ -285,7 +290,7 @@ def _split_continuation(doc: ParsedDocument, regions: list[QuotedRegion], k: int
     gap = doc.words_between(region.outer.end, nxt.outer.start)
     if not 0 < len(gap) <= SPLIT_GAP_MAX_WORDS or all(w.index != cue.index for w in gap):
         return False
-    if any(w.index != cue.index and cue_lexicon.match_cue(doc, w) for w in gap):
+    if any(w.index != cue.index and cues[w.index] for w in gap):
         return False
     first_half_open = doc.text[region.content.start:region.content.end].rstrip()[-1:] in (",", "\u2014", "-", "\u2026", ":")
     if not first_half_open or not _attribution_adjacent(doc, nxt, cue, regions):
@@ -293,7 +298,7 @@ def _split_continuation(doc: ParsedDocument, regions: list[QuotedRegion], k: int
     # '"X," said A. "Y," said B.': the second quotation has an attribution of its own.
     nxt_words = doc.words_between(nxt.content.start, nxt.content.end)
     if nxt.close_mark is not None and nxt_words:
-        own = [m for m in _cue_near(doc, doc.sentences[nxt_words[-1].sentence], nxt.outer, regions)
+        own = [m for m in _cue_near(doc, doc.sentences[nxt_words[-1].sentence], nxt.outer, regions, cues)
                if m.word.start >= nxt.outer.end and _attribution_adjacent(doc, nxt, m.word, regions)]
         if own:
             return False
