@@ -366,7 +366,10 @@ def surface_that_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None
     j = cue.index + 1
     skipped = 0
     while j < sentence.stop and doc.words[j].lemma.lower() != "that" and skipped <= 6:
-        if doc.words[j].upos in ("VERB", "AUX") or doc.words[j].text in (";", ":", '"'):
+        w = doc.words[j]
+        # a verb inside a noun phrase ('the Associated Press') does not start another clause
+        if (w.upos in ("VERB", "AUX") and w.rel not in ("amod", "compound", "flat", "nmod")) \
+                or w.text in (";", ":", '"'):
             return None
         j += 1
         skipped += 1
