@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from service.attribution.parsed import ParsedDocument, Word
 
 COMPLEMENT_RELS = ("ccomp", "xcomp", "parataxis")
-CLAUSE_HEAD_UPOS = ("VERB", "AUX", "ADJ", "NOUN", "PROPN", "PRON", "NUM", "ADV")
 SUBJECT_RELS = ("nsubj", "nsubj:outer")
 NON_REPORT_MARKS = frozenset({"when", "while", "after", "before", "because", "since", "as", "although",
                               "though", "until", "unless", "once", "where"})
