@@ -71,8 +71,7 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
     found: list[_Found] = []
     claimed_regions: set[int] = set()
 
-    def quoted(word: Word) -> bool:
-        return _inside_any(word.start, regions)
+    quoted = _quote_test(regions)
 
     # Each word's cue, looked up once (the region pass asks again about the same words).
     cues = {word.index: cue_lexicon.match_cue(doc, word) for word in doc.words}
@@ -136,6 +135,11 @@ def _inside_any(offset: int, regions: list[QuotedRegion]) -> bool:
     return any(r.content.start <= offset < r.content.end for r in regions)
 
 
+def _quote_test(regions: list[QuotedRegion]):
+    """A predicate: does a word lie inside quote marks (then it is never a speaker or a cue)?"""
+    return lambda word: _inside_any(word.start, regions)
+
+
 def _letters(text: str, span: Span) -> int:
     return sum(1 for ch in text[span.start:span.end] if ch.isalnum())
 
@@ -195,8 +199,7 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
     out: list[_Found] = []
     k = 0
 
-    def quoted(word: Word) -> bool:
-        return _inside_any(word.start, regions)
+    quoted = _quote_test(regions)
 
     by_start = sorted(found, key=lambda f: f.span.start)
     while k < len(regions):
@@ -318,7 +321,7 @@ def _attribution_adjacent(doc: ParsedDocument, region: QuotedRegion, cue: Word,
     else:
         gap = doc.words_between(region.outer.end, cue.start)
     allowed = {cue.index}
-    speaker = reported.speaker_head(doc, cue, quoted=lambda w: _inside_any(w.start, regions))
+    speaker = reported.speaker_head(doc, cue, quoted=_quote_test(regions))
     if speaker is not None:
         allowed |= {w.index for w in doc.subtree(speaker)}
     for child in doc.children(cue, *ATTRIBUTION_RELS):
@@ -411,7 +414,7 @@ def _dedupe(found: list[_Found]) -> list[_Found]:
 
 
 def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegion]) -> Attribution:
-    resolver = SpeakerResolver(doc, quoted=lambda w: _inside_any(w.start, regions))
+    resolver = SpeakerResolver(doc, quoted=_quote_test(regions))
     quotes: list[Quote] = []
     speakers_by_head: dict[int, Speaker] = {}
     # Resolve in the order speakers are mentioned, so antecedents come before pronouns.

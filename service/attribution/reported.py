@@ -355,7 +355,15 @@ def _nominal_after(doc: ParsedDocument, cue: Word) -> Word | None:
     return w
 
 
-_CLAUSE_TAIL_BREAKS = ("VBG",)
+def _to_clause_end(doc: ParsedDocument, start: int, stop: int) -> list[Word]:
+    """Words from ``start`` to the sentence end, stopping at a semicolon or a trailing
+    participle after a comma (', killing ...')."""
+    words: list[Word] = []
+    for w in doc.words[start:stop]:
+        if w.text == ";" or (w.xpos == "VBG" and words and words[-1].text == ","):
+            break
+        words.append(w)
+    return words
 
 
 def surface_that_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
@@ -374,13 +382,7 @@ def surface_that_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None
         skipped += 1
     if j >= sentence.stop or doc.words[j].lemma.lower() != "that" or doc.words[j].upos not in ("SCONJ", "PRON", "DET"):
         return None
-    words = []
-    for k in range(j + 1, sentence.stop):
-        w = doc.words[k]
-        if w.text in (";",) or (w.xpos in _CLAUSE_TAIL_BREAKS and words and words[-1].text == ","):
-            break
-        words.append(w)
-    words = _trim(words)
+    words = _trim(_to_clause_end(doc, j + 1, sentence.stop))
     if len(words) < 2 or not _has_predicate(words, doc):
         return None
     return ReportedClause(words, "surface")
@@ -510,13 +512,7 @@ def surface_bare_clause(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedC
     window = doc.words[start:min(sentence.stop, start + 7)]
     if not any(w.xpos in _FINITE for w in window[1:]):
         return None
-    words = []
-    for k in range(start, sentence.stop):
-        w = doc.words[k]
-        if w.text == ";" or (w.xpos == "VBG" and words and words[-1].text == ","):
-            break
-        words.append(w)
-    words = _trim(words)
+    words = _trim(_to_clause_end(doc, start, sentence.stop))
     if len(words) < 3:
         return None
     return ReportedClause(words, "surface")
