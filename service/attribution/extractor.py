@@ -38,6 +38,7 @@ CONFIDENCE = {
     "parenthetical": 0.7,
     "surface": 0.6,
     "object": 0.6,
+    "topic": 0.35,
     "colon": 0.3,
     "context": 0.25,
     "unattributed": 0.1,
@@ -101,7 +102,10 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
         if clause is None:
             continue
         clause = reported.cut_nested_reports(doc, clause, lambda w: cues[w.index] is not None)
-        if match.manner_only and not _mostly_quoted(clause, regions):
+        if clause is None:
+            continue
+        # Manner verbs report quoted words, and the topic of talk ('spoke about [X]').
+        if match.manner_only and clause.shape != "topic" and not _mostly_quoted(clause, regions):
             continue
         cue_span = Span(word.start, (match.particle or word).end if (match.particle or word).index >= word.index else word.end)
         speaker = reported.speaker_head(doc, word, quoted=quoted)
@@ -326,6 +330,13 @@ def _attribution_adjacent(doc: ParsedDocument, region: QuotedRegion, cue: Word,
         allowed |= {w.index for w in doc.subtree(speaker)}
     for child in doc.children(cue, *ATTRIBUTION_RELS):
         allowed |= {w.index for w in doc.subtree(child)}
+    if speaker is not None:
+        # '"X," Clark County Sheriff Joe Lombardo said': the title and name words before the
+        # speaker's head belong to it however the parse hung them.
+        i = min(w.index for w in doc.subtree(speaker)) - 1
+        while i >= 0 and doc.words[i].upos == "PROPN" and doc.words[i].sentence == speaker.sentence:
+            allowed.add(i)
+            i -= 1
     extra = [w for w in gap if w.index not in allowed and w.upos != "PUNCT"]
     return len(extra) <= 2
 
@@ -367,7 +378,11 @@ def _previous_attributed(found: list[_Found], regions: list[QuotedRegion], k: in
 def _continues_in_paragraph(doc: ParsedDocument, before: QuotedRegion, region: QuotedRegion,
                             previous: _Found) -> bool:
     gap_text = doc.text[before.outer.end:region.outer.start]
-    if "\n" in gap_text or before.close_mark is None:
+    if before.close_mark is None:
+        return False
+    # Across a line break only a quotation that fills its paragraph continues ('"X," she said.'
+    # / '"Y"'): news runs long quotes over paragraphs, and PolNeAR marks them as one quote.
+    if "\n" in gap_text and not _fills_paragraph(doc.text, region):
         return False
     gap = [w for w in doc.words_between(before.outer.end, region.outer.start) if w.upos != "PUNCT"]
     if not gap:
@@ -402,7 +417,7 @@ def _dedupe(found: list[_Found]) -> list[_Found]:
     kept: list[_Found] = []
     # A clause reported by a verb with its own subject outranks the same clause found another way.
     priority = {"complement": 0, "split": 0, "adjacent": 0, "colon": 1, "according": 1, "surface": 1,
-                "parenthetical": 2, "object": 3, "context": 4, "unattributed": 5}
+                "parenthetical": 2, "object": 3, "topic": 3, "context": 4, "unattributed": 5}
     for f in sorted(found, key=lambda f: (priority.get(f.how, 5), -(f.span.end - f.span.start))):
         clash = next((k for k in kept if k.span.overlap(f.span) > 0.5 * min(len(k.span), len(f.span))), None)
         if clash is None:
@@ -461,6 +476,6 @@ def _confidence(f: _Found, speaker: Speaker | None, linked: bool) -> float:
     pronoun = speaker.mention.lower() in ("he", "she", "they", "it", "we", "i")
     if pronoun and not linked:
         score -= 0.3  # a pronoun with no antecedent: the name is a guess
-    elif pronoun and f.how == "object":
+    elif pronoun and f.how in ("object", "topic"):
         score -= 0.3  # 'he praised X': object reports after pronouns were right a third of the time
     return round(max(0.05, min(0.99, score)), 3)

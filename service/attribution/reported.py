@@ -43,7 +43,8 @@ _EDGE_UPOS = ("PUNCT", "CCONJ")
 @dataclass(frozen=True)
 class ReportedClause:
     words: list[Word]  # the content, in text order, edges trimmed
-    shape: str  # "complement", "surface" (read off the words), "parenthetical", "according", "object"
+    shape: str  # "complement", "surface" (read off the words), "parenthetical", "according",
+    # "object" ('praised [X]'), "topic" ('spoke about [X]')
 
     @property
     def start(self) -> int:
@@ -232,7 +233,8 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
 # Verbs whose object is an artifact or a target rather than a message: 'wrote [a letter]',
 # 'posted [a photo]', 'defended [the decision]', 'pressed [the senator]'.
 NO_OBJECT_CONTENT = frozenset({"write", "post", "quote", "press", "defend", "mock", "highlight",
-                               "pledge", "publish", "offer", "swear", "ridicule"})
+                               "pledge", "publish", "offer", "swear", "ridicule",
+                               "add"})  # 'adding to her lead': "add" reports only clauses
 
 
 def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause | None:
@@ -246,9 +248,13 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
         k.lemma.lower() in TOPIC_CASES or (k.lemma.lower() == "on" and lemma in TOPIC_ON_VERBS)
         for k in doc.children(c, "case"))]
     objects = [o for o in objects if o.text.lower() not in TIME_WORDS and o.upos != "NUM"]
-    if objects and not doc.children(cue, *SUBJECT_RELS) and _follows_quote(doc, cue):
-        return None  # '"...," wrote Trump': the "object" is the inverted subject
+    if objects and _follows_quote(doc, cue) and objects[0].index == _np_start(doc, objects[0]) \
+            and _np_start(doc, objects[0]) == cue.index + 1:
+        # '"...," wrote Trump' / '"...," said the man who ...': a noun phrase right after a cue
+        # that follows a closing mark is the inverted subject (whatever the parse made of it).
+        return None
     words: list[Word] = []
+    shape = "object"
     if lemma in ADDRESSEE_VERBS:
         if xcomps:  # urged X to Y
             words = [w for o in objects for w in doc.subtree(o)] + doc.subtree(xcomps[0])
@@ -269,6 +275,7 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
     elif topics:
         topic = topics[0]
         words = [w for w in doc.subtree(topic) if not (w.rel == "case" and doc.head_of(w) is topic)]
+        shape = "topic"
     else:
         words = []
     answer = [c for c in doc.children(cue) if c.lemma.lower() in ("yes", "no") and c.index == cue.index + 1]
@@ -282,7 +289,11 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
     # One bare word is a target ("threatened Iran"), not a report; "said yes" is the exception.
     if not words or (len(words) == 1 and words[0].lemma.lower() not in ("yes", "no")):
         return None
-    return ReportedClause(words, "object")
+    return ReportedClause(words, shape)
+
+
+def _np_start(doc: ParsedDocument, head: Word) -> int:
+    return doc.subtree(head)[0].index
 
 
 def _follows_quote(doc: ParsedDocument, cue: Word) -> bool:
@@ -518,8 +529,20 @@ def surface_bare_clause(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedC
     return ReportedClause(words, "surface")
 
 
-def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, is_cue) -> ReportedClause:
-    """'Cohen indicated that X, after Iran said Y': Y is a report of its own, not part of X."""
+def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, is_cue) -> ReportedClause | None:
+    """'Cohen indicated that X, after Iran said Y': Y is a report of its own, not part of X.
+
+    Also '..., she said, [adding, "Z"]' (a parse that hangs the participle cue inside the content):
+    the leading cue and its comma are not content; a clause that is only such a cue is none.
+    """
+    words = clause.words
+    while words and words[0].upos == "VERB" and is_cue(words[0]) and (
+            len(words) == 1 or words[1].upos == "PUNCT"):
+        words = _trim(words[1:])
+    if not words:
+        return None
+    if len(words) != len(clause.words):
+        clause = ReportedClause(words, clause.shape)
     for k, w in enumerate(clause.words):
         if k >= 3 and w.rel in ("advcl", "conj", "parataxis") and is_cue(w):
             start = doc.subtree(w)[0].index

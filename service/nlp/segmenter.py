@@ -5,7 +5,9 @@ decide them in news writing and the generic sentencizer gets these wrong:
 - a line break always ends a sentence (paragraphs, headlines, captions);
 - closing quote marks and brackets after . ! ? stay with the sentence they close;
 - an opening quote mark after . ! ? starts the next sentence;
-- "...!" wrote Trump / "...?" he asked: no break when the next word is lower-case.
+- "...!" wrote Trump / "...?" he asked: no break when the next word is lower-case;
+- "...?" Weaver said / "...!" Gen. Mark Milley told reporters: no break after ?/! and a closing
+  quote mark when a few capitalised words and a speech verb follow (the attribution).
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ TERMINATORS = {".", "!", "?", "...", "\u2026", "?!", "!?", "!!", "??"}
 CLOSING_BRACKETS = {")", "]", "}"}
 DOUBLE_QUOTES = {'"', "\u201c", "\u201d", "\u201e", "\u00ab", "\u00bb", "''", "``"}
 SINGLE_QUOTES = {"'", "\u2018", "\u2019"}
+# Past and present forms of common speech verbs, as they follow a name in an attribution.
+ATTRIBUTION_VERBS = frozenset("""
+said says asked asks added adds told tells wrote writes replied replies explained explains
+continued continues noted notes tweeted tweets declared declares insisted insists recalled
+recalls shouted shouts exclaimed wondered wonders joked jokes laughed argued argues responded
+responds answered answers countered counters quipped quips yelled snapped warned warns
+""".split())
+NAME_JOINERS = {"the", "of", "'s", "\u2019s", "-", ".", "de", "van", "von", "al"}
 OPENING_ONLY = {"\u201c", "\u201e", "\u00ab", "``", "\u2018"}
 CLOSING_ONLY = {"\u201d", "\u00bb", "''", "\u2019"}
 
@@ -90,6 +100,8 @@ class NewsSegmenter:
                 continue  # '"...!" wrote Trump', 'U.S. officials' mid-sentence, '... 3 p.m. yesterday'
             if token.text == "." and len(current) >= 2 and _looks_like_initial(current[-2].text):
                 continue
+            if token.text != "." and current[-1] is not token and _attribution_follows(text, tokens, i):
+                continue
             sentences.append(current)
             current = []
         if current:
@@ -112,6 +124,20 @@ def _cap_length(sentence: list[Token]) -> list[list[Token]]:
         sentence = sentence[cut:]
     pieces.append(sentence)
     return pieces
+
+
+def _attribution_follows(text: str, tokens: list[Token], i: int, max_name_tokens: int = 6) -> bool:
+    """Whether tokens[i:] read 'Weaver said' / 'Sen. Tim Kaine told': a short run of capitalised
+    words (a name, a title) and then a speech verb, on the same line."""
+    for k in range(i, min(i + max_name_tokens + 1, len(tokens))):
+        word = tokens[k].text
+        if "\n" in text[tokens[k - 1].end:tokens[k].start]:
+            return False
+        if word in ATTRIBUTION_VERBS:
+            return k > i
+        if not (word[0].isupper() or word.lower() in NAME_JOINERS):
+            return False
+    return False
 
 
 def _looks_like_initial(word: str) -> bool:

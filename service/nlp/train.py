@@ -11,6 +11,12 @@ the parser from its checkpoint, the tagger from its best model so far):
 The tagger and parser train side by side, one torch thread each, under one wall-clock budget;
 when the budget runs out the trainers are stopped and the best dev-scored model so far is kept
 (Stanza writes the best model every time the dev score improves).
+
+To train further from shipped models (weights and vocabulary kept, optimizers start fresh), write
+to a new folder and start from the bundled one, usually with a lower learning rate:
+
+    python -m service.nlp.train --continue-from service/models/en --out work/next \
+        --parser-lr 1.5e-3 --tagger-lr 1e-3 --budget-minutes 90
 """
 
 from __future__ import annotations
@@ -204,6 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="torch threads per trainer (default: %(default)s)")
     ap.add_argument("--seed", type=int, default=1234, help="random seed for every trainer")
     ap.add_argument("--device", default="cpu", help="torch device for the trainers (cpu or cuda)")
+    ap.add_argument("--continue-from", type=Path, default=None,
+                    help="model folder whose tagger and parser to train further instead of starting "
+                         "from scratch (its pretrain file is reused)")
+    ap.add_argument("--parser-lr", type=float, default=None, help="parser learning rate (default: 3e-3)")
+    ap.add_argument("--tagger-lr", type=float, default=None, help="tagger learning rate (default: 3e-3)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -215,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     train_copy = truncated_training_copy(files["train"], work / "data" / "train.conllu")
     pretrain = out / PRETRAIN_FILE
+    start = args.continue_from.resolve() if args.continue_from else None
+    if start and not pretrain.exists():  # the vocabulary of the models we continue from
+        pretrain.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(start / PRETRAIN_FILE, pretrain)
     if "pretrain" in steps:
         build_pretrain(pretrain, args.pretrain_words)
 
@@ -224,15 +239,22 @@ def main(argv: list[str] | None = None) -> int:
     jobs = {}
     if "tagger" in steps and not (out / TAGGER_FILE).exists():
         # Through resume_tagger: Stanza's tagger has no checkpoint resume of its own.
+        tagger_best = work / "tagger" / "tagger.pt"
+        resume_from = start / TAGGER_FILE if start and not tagger_best.exists() else tagger_best
+        lr = ["--lr", str(args.tagger_lr)] if args.tagger_lr else []
         jobs["tagger"] = stanza_command("service.nlp.resume_tagger", [
-            "--resume_from", str(work / "tagger" / "tagger.pt"),
-            *common, *with_vectors, *TAGGER_ARGS, "--max_steps", str(args.max_steps),
+            "--resume_from", str(resume_from),
+            *common, *with_vectors, *TAGGER_ARGS, *lr, "--max_steps", str(args.max_steps),
             "--train_file", str(train_copy), "--eval_file", str(files["dev"]),
             "--output_file", str(work / "tagger-dev-pred.conllu"),
             "--save_dir", str(work / "tagger"), "--save_name", "tagger.pt"])
     if "parser" in steps and not (out / PARSER_FILE).exists():
+        # Stanza prefers its own checkpoint in --save_dir over --continue_from, so a stopped
+        # continued run resumes where it stopped.
+        cont = ["--continue_from", str(start / PARSER_FILE)] if start else []
+        lr = ["--lr", str(args.parser_lr)] if args.parser_lr else []
         jobs["parser"] = stanza_command("stanza.models.parser", [
-            *common, *with_vectors, *PARSER_ARGS, "--max_steps", str(args.max_steps),
+            *common, *with_vectors, *PARSER_ARGS, *cont, *lr, "--max_steps", str(args.max_steps),
             "--train_file", str(train_copy), "--eval_file", str(files["dev"]),
             "--output_file", str(work / "parser-dev-pred.conllu"),
             "--save_dir", str(work / "parser"), "--save_name", "parser.pt"])

@@ -134,3 +134,38 @@ def test_definite_description_agrees_in_number(run):
     assert quotes[2].speaker.mention == "The official"
     assert quotes[2].speaker.name == "An official with the ministry"
     assert quotes[2].speaker.speaker_id == quotes[1].speaker.speaker_id != quotes[0].speaker.speaker_id
+
+
+def test_inverted_subject_after_a_quote_is_the_speaker_not_content(run):
+    text = "“That’s our best choice,” said the man who built his political career on the docks."
+    quote = only(run(text))
+    assert quote.type is QuoteType.DIRECT
+    assert quote.text == "That’s our best choice,"
+    assert "man" in quote.speaker.mention
+
+
+def test_title_and_name_between_quote_and_cue_are_the_attribution(run):
+    text = "“The videos obviously show intention,” Clark County Sheriff Joe Lombardo said at a news conference Monday."
+    quote = only(run(text))
+    assert quote.cue is not None and quote.cue.lemma == "say"
+    assert "Lombardo" in quote.speaker.mention
+
+
+def test_quotation_paragraph_after_attributed_one_continues_it(run):
+    text = ("“We will rebuild the bridge,” the mayor said.\n\n"
+            "“It will take two years, and it will cost more than we hoped, but the city needs it.”")
+    quote = only(run(text))
+    assert quote.type is QuoteType.DIRECT
+    assert quote.text.startswith("We will rebuild") and quote.text.endswith("the city needs it.")
+    assert "mayor" in quote.speaker.mention
+
+
+def test_adding_to_a_lead_is_not_speech(run):
+    assert run("Clinton won the primary on Tuesday, adding to her sizable delegate lead over Sen. Sanders.") == []
+
+
+def test_talk_verbs_report_their_topic(run):
+    quote = only(run("The singer spoke about the importance of self-love."))
+    assert quote.type is QuoteType.INDIRECT
+    assert quote.text == "the importance of self-love"
+    assert "singer" in quote.speaker.mention

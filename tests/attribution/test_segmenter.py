@@ -43,3 +43,14 @@ def test_run_on_text_is_cut_into_parseable_pieces(segmenter):
     assert len(pieces) >= 3
     assert all(len(p) <= MAX_SENTENCE_TOKENS for p in pieces)
     assert sum(len(p) for p in pieces) == len(segmenter.tokenize(text))
+
+
+def test_question_then_name_and_speech_verb_stays_one_sentence(segmenter):
+    text = "“What kind of help do you need?” Sen. Amy Weaver said. Then she left."
+    sentences = [" ".join(t.text for t in s) for s in segmenter.split(text)]
+    assert sentences == ["“ What kind of help do you need ? ” Sen. Amy Weaver said .", "Then she left ."]
+
+
+def test_question_then_capitalised_sentence_without_speech_verb_still_splits(segmenter):
+    text = "He asked: “Why not?” The Senate voted on Friday."
+    assert len(segmenter.split(text)) == 2
