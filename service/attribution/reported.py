@@ -78,7 +78,7 @@ def _contiguous(words: list[Word], around: Word) -> list[Word]:
 def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> ReportedClause | None:
     """The clause a speech verb takes as its complement, on either side of it."""
     candidates = [c for c in doc.children(cue) if c.deprel in COMPLEMENT_RELS or c.rel == "ccomp"
-                  or _that_clause_after(doc, cue, c)]
+                  or _that_clause_after(doc, cue, c) or _question_clause_after(doc, cue, c)]
     if _follows_quote(doc, cue):
         # '"...," said Biden, who served ...': what an inverted cue reports is the quotation before it
         candidates = [c for c in candidates if c.index < cue.index]
@@ -258,6 +258,9 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
     if lemma in ADDRESSEE_VERBS:
         if xcomps:  # urged X to Y
             words = [w for o in objects for w in doc.subtree(o)] + doc.subtree(xcomps[0])
+        elif topics:  # 'asked Carson [about his ties to X]'
+            words = [w for w in doc.subtree(topics[0]) if not (w.rel == "case" and doc.head_of(w) is topics[0])]
+            shape = "topic"
     elif objects and lemma in ("urge", "encourage", "call", "order", "beg", "press"):
         # 'urged [a strong stand]', 'urged [the industry to do more]'
         infinitives = xcomps + [a for a in doc.children(cue, "advcl") if a.index > cue.index and any(
@@ -347,6 +350,17 @@ def _that_clause_after(doc: ParsedDocument, cue: Word, child: Word) -> bool:
         return False
     between = doc.words[cue.index + 1:marks[0].index]
     return all(w.upos not in ("VERB", "AUX") for w in between)
+
+
+QUESTION_VERBS = frozenset({"ask", "wonder", "inquire", "query", "question"})
+
+
+def _question_clause_after(doc: ParsedDocument, cue: Word, child: Word) -> bool:
+    """'asked X [whether Y]' / 'wondered [if Y]' however the parse labelled the clause (often advcl)."""
+    if child.index < cue.index or child.rel != "advcl" or cue.lemma.lower() not in QUESTION_VERBS:
+        return False
+    marks = [k for k in doc.children(child, "mark") if k.index < child.index]
+    return bool(marks) and marks[0].lemma.lower() in ("whether", "if")
 
 
 def _nominal_after(doc: ParsedDocument, cue: Word) -> Word | None:

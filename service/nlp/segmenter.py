@@ -2,7 +2,8 @@
 
 spaCy's rule tokenizer (no model) gives the tokens. Sentence breaks are ours, because quotes
 decide them in news writing and the generic sentencizer gets these wrong:
-- a line break always ends a sentence (paragraphs, headlines, captions);
+- a line break ends a sentence (paragraphs, headlines, captions), except a single one inside a
+  sentence wrapped mid-clause ("a hate\ncrime, he said": next word lower-case, no . ! ? before);
 - closing quote marks and brackets after . ! ? stay with the sentence they close;
 - an opening quote mark after . ! ? starts the next sentence;
 - "...!" wrote Trump / "...?" he asked: no break when the next word is lower-case;
@@ -76,7 +77,8 @@ class NewsSegmenter:
         n = len(tokens)
         while i < n:
             token = tokens[i]
-            if current and "\n" in text[current[-1].end:token.start]:
+            if current and "\n" in text[current[-1].end:token.start] and not _wrapped_line(
+                    text[current[-1].end:token.start], current[-1], token):
                 sentences.append(current)
                 current = []
             current.append(token)
@@ -124,6 +126,12 @@ def _cap_length(sentence: list[Token]) -> list[list[Token]]:
         sentence = sentence[cut:]
     pieces.append(sentence)
     return pieces
+
+
+def _wrapped_line(gap: str, last: Token, following: Token) -> bool:
+    """A single line break inside a sentence (hard-wrapped text), not a paragraph or headline."""
+    return (gap.count("\n") == 1 and following.text[0].islower()
+            and last.text not in TERMINATORS and not last.text.endswith(("!", "?", ":")))
 
 
 def _attribution_follows(text: str, tokens: list[Token], i: int, max_name_tokens: int = 6) -> bool:

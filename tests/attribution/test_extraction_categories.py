@@ -169,3 +169,17 @@ def test_talk_verbs_report_their_topic(run):
     assert quote.type is QuoteType.INDIRECT
     assert quote.text == "the importance of self-love"
     assert "singer" in quote.speaker.mention
+
+
+def test_asked_whether_reports_the_question(run):
+    quote = only(run("Rep. Bob Goodlatte earlier asked the U.S. attorney whether the agency had broken the law."))
+    assert quote.cue.lemma == "ask"
+    assert "the agency had broken the law" in quote.text
+    assert "Goodlatte" in quote.speaker.mention
+
+
+def test_asked_someone_about_reports_the_topic(run):
+    quote = only(run("The moderator asked Carson about his ties to the company."))
+    assert quote.type is QuoteType.INDIRECT
+    assert quote.text.startswith("his ties")
+    assert "moderator" in quote.speaker.mention

@@ -54,3 +54,8 @@ def test_question_then_name_and_speech_verb_stays_one_sentence(segmenter):
 def test_question_then_capitalised_sentence_without_speech_verb_still_splits(segmenter):
     text = "He asked: “Why not?” The Senate voted on Friday."
     assert len(segmenter.split(text)) == 2
+
+
+def test_single_line_break_before_a_lower_case_word_does_not_end_the_sentence(segmenter):
+    text = "Obama, who called it a hate\ncrime, spoke on Thursday.\nHe left."
+    assert sentences(segmenter, text) == ["Obama, who called it a hate\ncrime, spoke on Thursday.", "He left."]
