@@ -113,7 +113,9 @@ def load_pipeline(spec: ModelSpec, *, use_gpu: bool = False, batch_tokens: int =
     """Build the Stanza pipeline for ``spec`` with no network access."""
     import stanza
 
-    return stanza.Pipeline(
+    from service.nlp import fast_depparse
+
+    pipeline = stanza.Pipeline(
         **spec.pipeline_kwargs,
         download_method=None,
         use_gpu=use_gpu,
@@ -124,3 +126,6 @@ def load_pipeline(spec: ModelSpec, *, use_gpu: bool = False, batch_tokens: int =
         depparse_batch_size=batch_tokens,
         lemma_batch_size=batch_tokens,
     )
+    # Same parses, labelled only at the chosen arcs (see fast_depparse): about half the time.
+    fast_depparse.install(pipeline)
+    return pipeline

@@ -1,0 +1,64 @@
+"""The fast depparse predictor (service.nlp.fast_depparse) must give Stanza's own parses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from stanza.models.common import chuliu_edmonds
+
+from service.nlp import fast_depparse
+
+ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "soleimani-article.txt"
+
+
+def test_find_cycles_matches_stanza_tarjan_on_random_head_arrays():
+    tarjan = fast_depparse.STANZA_TARJAN
+    rng = np.random.default_rng(7)
+    for _ in range(3000):
+        n = int(rng.integers(2, 30))
+        tree = rng.integers(0, n, size=n)
+        tree[0] = 0
+        expected, found = tarjan(tree), fast_depparse.find_cycles(tree)
+        assert len(expected) == len(found)
+        assert all((a == b).all() for a, b in zip(expected, found))
+
+
+def test_decode_tree_matches_chuliu_edmonds_one_root():
+    rng = np.random.default_rng(11)
+    shortcut_taken = 0
+    for _ in range(500):
+        n = int(rng.integers(3, 25))
+        logits = rng.normal(size=(n, n))
+        # make some rows peaked so the greedy heads often already form a tree
+        logits[np.arange(1, n), rng.integers(0, n, size=n - 1)] += rng.uniform(0, 8)
+        # log-probabilities per dependent, as the parser hands them to the decoder
+        scores = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        expected = chuliu_edmonds.chuliu_edmonds_one_root(scores)
+        found = fast_depparse.decode_tree(scores)
+        assert (expected == found).all()
+        greedy = scores.copy()
+        np.fill_diagonal(greedy, -np.inf)
+        shortcut_taken += np.count_nonzero(greedy[1:].argmax(1) == 0) == 1
+    assert shortcut_taken > 0
+
+
+def test_pipeline_parses_the_article_as_stanza_does(parser):
+    model = parser._nlp.processors["depparse"].trainer.model
+    assert "predict" in vars(model), "load_pipeline should install the fast predictor"
+    text = ARTICLE.read_text(encoding="utf-8")
+    fast = parser.parse([text])[0]
+    fast_predict = model.predict
+    fast_tarjan = chuliu_edmonds.tarjan
+    try:
+        del model.predict
+        chuliu_edmonds.tarjan = fast_depparse.STANZA_TARJAN
+        slow = parser.parse([text])[0]
+    finally:
+        model.predict = fast_predict
+        chuliu_edmonds.tarjan = fast_tarjan
+    fast_arcs = [(w.head, w.deprel) for s in fast.sentences for w in s.words]
+    slow_arcs = [(w.head, w.deprel) for s in slow.sentences for w in s.words]
+    assert len(fast_arcs) > 500
+    assert fast_arcs == slow_arcs
