@@ -107,6 +107,13 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
     if not _is_predicate_head(doc, clause_head):
         return None  # "said X, [a broker who ...]": a noun phrase, not a reported clause
     words = doc.subtree(clause_head)
+    # 'added that Guccifer told her [he had downloaded ...]' parsed as two complements of
+    # "added": a second complement right after a speech verb that lacks its own is that verb's
+    # (cut below at any gap).
+    if clause_head.lemma.lower() in ADDRESSEE_VERBS | {"say"} and not doc.children(clause_head, "ccomp", "xcomp"):
+        words += [w for c in candidates[1:] if c.rel == "ccomp" and c.index > clause_head.index
+                  for w in doc.subtree(c)]
+    words.sort(key=lambda w: w.index)
     if clause_head.rel == "xcomp":
         words += [w for o in doc.children(cue, "obj") if o.index < clause_head.index
                   and o.text.lower() not in TIME_WORDS for w in doc.subtree(o)]
@@ -496,6 +503,25 @@ def subject_by_surface(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
                 and doc.head_of(w).index < cue.index and doc.head_of(w).upos in ("NOUN", "PROPN"):
             w = doc.head_of(w)
         return w
+    return None
+
+
+def main_clause_subject(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
+    """', saying X' / 'by suggesting X' whose parse hung the participle on a noun, or made a noun
+    the sentence's root: the reporter is the subject of the sentence's main clause before it
+    ('Republicans, who ..., have blocked ..., saying X'; 'Erin Brockovich, ..., endorsed ...')."""
+    if cue.xpos != "VBG" or cue.index == 0 or doc.words[cue.index - 1].text.lower() not in (",", "\u2014", "-", "by"):
+        return None
+    sentence = doc.sentence_of(cue)
+    root = next((w for w in (doc.words[i] for i in sentence) if w.head < 0), None)
+    if root is None or root.index >= cue.index or quoted(root):
+        return None
+    if root.upos in ("VERB", "AUX"):
+        subjects = [s for s in doc.children(root, *SUBJECT_RELS)
+                    if s.index < root.index and s.upos in SPEAKER_UPOS and not quoted(s)]
+        return subjects[0] if subjects else None
+    if root.upos in ("PROPN", "NOUN") and doc.subtree(root)[0].index == sentence.start:
+        return root  # the sentence opens with its subject; the parse lost the verb
     return None
 
 

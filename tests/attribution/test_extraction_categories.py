@@ -183,3 +183,20 @@ def test_asked_someone_about_reports_the_topic(run):
     assert quote.type is QuoteType.INDIRECT
     assert quote.text.startswith("his ties")
     assert "moderator" in quote.speaker.mention
+
+
+def test_participle_cue_takes_the_main_clause_subject(run):
+    text = ("Although Smith is not yet a candidate, Jones sent a typical Jones-style campaign jab "
+            "the mayor’s way by suggesting that Smith was personally worth less than the $2 billion "
+            "estimated by Forbes.")
+    quote = only(run(text))
+    assert quote.cue.lemma == "suggest"
+    assert quote.speaker.mention == "Jones"
+
+
+def test_report_of_a_report_keeps_the_outer_speaker(run):
+    text = "McFadden added that Guccifer told her he had downloaded things from the server."
+    quotes = run(text)
+    outer = next(q for q in quotes if q.cue.lemma == "add")
+    assert outer.speaker.mention == "McFadden"
+    assert "he had downloaded things" in outer.text
