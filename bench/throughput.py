@@ -52,6 +52,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="JSONL file the result line is appended to (default: %(default)s)")
     p.add_argument("--no-record", action="store_true", help="print the result, append nothing")
     p.add_argument("--note", default="", help="free text stored with the result (e.g. 'jemalloc')")
+    p.add_argument("--compare-stanza-path", action="store_true",
+                   help="also parse the same batches the way Stanza alone does (its depparse "
+                        "predictor, decoder and tokenize step) and report the speed-up")
     args = p.parse_args(argv)
     for name in ("docs", "batch", "threads"):
         if getattr(args, name) < 1:
@@ -139,6 +142,14 @@ def main(argv: list[str] | None = None) -> int:
             sentences += len(doc.sentences)
             chars += len(text)
 
+    stanza_path_seconds = None
+    if args.compare_stanza_path:  # same texts, same batches, right after: a ratio from one run
+        stanza_path_seconds = 0.0
+        for i in range(0, len(texts), args.batch):
+            t0 = time.perf_counter()
+            parser.parse_with_stanza_path(texts[i:i + args.batch])
+            stanza_path_seconds += time.perf_counter() - t0
+
     extracted = extraction == "ok"
     total_seconds = parse_seconds + (extract_seconds if extracted else 0.0)
     result = {
@@ -164,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         "docs_per_s": round(len(texts) / total_seconds, 3),
         "parse_words_per_s": round(words / parse_seconds, 1),
         "extract_words_per_s": round(words / extract_seconds, 1) if extracted and extract_seconds else None,
+        "stanza_path_parse_words_per_s": round(words / stanza_path_seconds, 1) if stanza_path_seconds else None,
+        "parse_speedup_vs_stanza_path": round(stanza_path_seconds / parse_seconds, 2) if stanza_path_seconds else None,
         "peak_rss_mib_after_load": round(rss_after_load, 1),
         "peak_rss_mib": round(peak_rss_mib(), 1),
         "cpus": os.cpu_count(),
@@ -183,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
           f"extract {'%.2fs' % extract_seconds if extracted else 'n/a'}")
     print(f"  {result['words_per_s']} words/s, {result['docs_per_s']} docs/s "
           f"(parse alone {result['parse_words_per_s']} words/s)")
+    if stanza_path_seconds:
+        print(f"  Stanza's own path: {result['stanza_path_parse_words_per_s']} words/s parse alone; "
+              f"ours is {result['parse_speedup_vs_stanza_path']}x that")
     print(f"  peak RSS {result['peak_rss_mib']:.0f} MiB (after load {rss_after_load:.0f} MiB); "
           f"1-min load average {result['loadavg_1m_at_end']} on {os.cpu_count()} CPUs")
     line = json.dumps(result, sort_keys=False)

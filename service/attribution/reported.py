@@ -539,6 +539,9 @@ BARE_CLAUSE_LEMMAS = frozenset({"say", "claim", "insist", "warn", "write", "twee
 _FINITE = ("VBD", "VBZ", "VBP", "MD")
 
 
+SURFACE_SUBJECT_MAX_WORDS = 12  # 'said [the prime minister's Dec. 28 meeting with Trump] was ...'
+
+
 def surface_bare_clause(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause | None:
     """Fallback when the parse lost a complement without 'that': 'Iran said [it had uncovered ...]'."""
     addressed = lemma in ADDRESSEE_VERBS
@@ -560,7 +563,7 @@ def surface_bare_clause(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedC
     if doc.words[start].upos == "PRON" and doc.words[start].lemma.lower() not in (
             "he", "she", "it", "they", "we", "i", "you", "there", "this", "that"):
         return None
-    window = doc.words[start:min(sentence.stop, start + 7)]
+    window = doc.words[start:min(sentence.stop, start + SURFACE_SUBJECT_MAX_WORDS)]
     if not any(w.xpos in _FINITE for w in window[1:]):
         return None
     words = _trim(_to_clause_end(doc, start, sentence.stop))

@@ -62,6 +62,15 @@ def decode_tree(scores):
     return chuliu_edmonds.chuliu_edmonds_one_root(scores)
 
 
+def uninstall(pipeline) -> None:
+    """Back to Stanza's own predictor and cycle finder (benchmarks and tests compare the two)."""
+    processor = pipeline.processors.get("depparse")
+    model = getattr(getattr(processor, "trainer", None), "model", None)
+    if model is not None and "predict" in vars(model):
+        del model.predict
+    chuliu_edmonds.tarjan = STANZA_TARJAN
+
+
 def find_cycles(tree):
     """``stanza.models.common.chuliu_edmonds.tarjan`` over lists: the cycles of a head array
     (tree[i] is the head of i, tree[0] == 0), each a boolean mask, in the order Tarjan's

@@ -70,6 +70,24 @@ class DocumentParser:
             parsed = self._nlp.process(docs, processors=self._after_tokenize)
         return parsed
 
+    @property
+    def pipeline(self):
+        """The Stanza pipeline (for benchmarks and tests; callers parse through ``parse``)."""
+        return self._nlp
+
+    def parse_with_stanza_path(self, texts: list[str]):
+        """``parse`` as Stanza alone would do it: its depparse predictor and decoder, its
+        tokenize step. Same parses, slower; benchmarks measure the difference with it."""
+        from service.nlp import fast_depparse
+
+        docs = [self._segmented(text) for text in texts]
+        with self._lock:
+            fast_depparse.uninstall(self._nlp)
+            try:
+                return self._nlp(docs)
+            finally:
+                fast_depparse.install(self._nlp)
+
     def _segmented(self, text: str):
         """A Stanza Document holding our tokens and sentences (split on the caller's text, where
         curly quotes still say which way they face; parsed on the normalised text)."""
