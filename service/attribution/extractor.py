@@ -101,7 +101,7 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
             clause = reported.object_content(doc, word, match.lemma)
         if clause is None:
             continue
-        clause = reported.cut_nested_reports(doc, clause, lambda w: cues[w.index] is not None)
+        clause = reported.cut_nested_reports(doc, clause, word, lambda w: cues[w.index] is not None)
         if clause is None:
             continue
         # Manner verbs report quoted words, and the topic of talk ('spoke about [X]').
@@ -164,7 +164,8 @@ def _classify(doc: ParsedDocument, clause: reported.ReportedClause, regions: lis
     # are the attribution, however the parse attached them.
     for r in regions:
         if r.close_mark is not None and span.start <= r.content.start and r.outer.end <= cue.start < span.end + 200 \
-                and r.outer.end < span.end <= cue.start + len(cue.text):
+                and r.outer.end < span.end <= cue.start + len(cue.text) \
+                and not any(w.upos in ("VERB", "AUX") for w in doc.words_between(r.outer.end, cue.start)):
             span = Span(span.start, r.content.end)
     inside = [k for k, r in enumerate(regions) if r.content.overlap(span) > 0]
     if not inside:
@@ -414,6 +415,12 @@ def _is_sentence(words: list[Word]) -> bool:
     return has_verb and len(words) >= 6
 
 
+def _reports_report(outer: _Found, inner: _Found) -> bool:
+    return (outer.cue_span is not None and inner.cue_span is not None
+            and outer.span.start <= inner.cue_span.start and inner.cue_span.end <= outer.span.end
+            and not (outer.span.start <= outer.cue_span.start < outer.span.end))
+
+
 def _dedupe(found: list[_Found]) -> list[_Found]:
     """One quote per stretch of text: overlapping finds keep the longer, earlier-found one."""
     kept: list[_Found] = []
@@ -424,6 +431,10 @@ def _dedupe(found: list[_Found]) -> list[_Found]:
         clash = next((k for k in kept if k.span.overlap(f.span) > 0.5 * min(len(k.span), len(f.span))), None)
         if clash is None:
             kept.append(f)
+        elif _reports_report(f, clash):
+            # 'X, saying Y, CNN reported': the report that holds another report, its cue
+            # included, is the one made ('Trump said Y' is what CNN reported)
+            kept[kept.index(clash)] = f
         elif clash.speaker_head is None and f.speaker_head is not None:
             clash.speaker_head, clash.cue, clash.cue_lemma, clash.cue_span = (
                 f.speaker_head, f.cue, f.cue_lemma, f.cue_span)

@@ -572,13 +572,16 @@ def surface_bare_clause(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedC
     return ReportedClause(words, "surface")
 
 
-def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, is_cue) -> ReportedClause | None:
+def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, cue: Word, is_cue) -> ReportedClause | None:
     """'Cohen indicated that X, after Iran said Y': Y is a report of its own, not part of X.
 
     Also '..., she said, [adding, "Z"]' (a parse that hangs the participle cue inside the content):
     the leading cue and its comma are not content; a clause that is only such a cue is none.
     """
     words = clause.words
+    if clause.shape == "parenthetical" and clause.end <= cue.start:
+        # 'X, saying Y, CNN reported.': everything before a closing attribution is its report
+        return clause
     while words and words[0].upos == "VERB" and is_cue(words[0]) and (
             len(words) == 1 or words[1].upos == "PUNCT"):
         words = _trim(words[1:])

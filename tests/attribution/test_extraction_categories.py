@@ -200,3 +200,12 @@ def test_report_of_a_report_keeps_the_outer_speaker(run):
     outer = next(q for q in quotes if q.cue.lemma == "add")
     assert outer.speaker.mention == "McFadden"
     assert "he had downloaded things" in outer.text
+
+
+def test_closing_attribution_reports_the_whole_sentence_with_its_nested_report(run):
+    text = ("The mayor welcomed the news that the plant would close, saying the company was "
+            "\"doing the right thing,\" suggesting he might offer the site to a school, the Tribune reported.")
+    quote = only(run(text))
+    assert quote.cue.lemma == "report"
+    assert quote.speaker.mention == "the Tribune"
+    assert quote.text.startswith("The mayor welcomed") and quote.text.endswith("to a school")
