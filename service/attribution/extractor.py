@@ -340,8 +340,25 @@ def _attribution_adjacent(doc: ParsedDocument, region: QuotedRegion, cue: Word,
         while i >= 0 and doc.words[i].upos == "PROPN" and doc.words[i].sentence == speaker.sentence:
             allowed.add(i)
             i -= 1
+        # ... and so does an apposition after it: 'Michele Bachmann, [Republican of Minnesota,] told'
+        allowed |= {w.index for w in _apposition_after(doc, speaker)}
     extra = [w for w in gap if w.index not in allowed and w.upos != "PUNCT"]
     return len(extra) <= 2
+
+
+def _apposition_after(doc: ParsedDocument, speaker: Word, max_words: int = 8) -> list[Word]:
+    """', a verbless phrase,' right after the speaker's noun phrase (its apposition)."""
+    end = max(w.index for w in doc.subtree(speaker)) + 1
+    if end >= len(doc.words) or doc.words[end].text != ",":
+        return []
+    phrase = []
+    for w in doc.words[end + 1:end + 2 + max_words]:
+        if w.text == "," or w.sentence != speaker.sentence:
+            break
+        if w.upos in ("VERB", "AUX"):
+            return []
+        phrase.append(w)
+    return phrase
 
 
 def _embedded_phrase(doc: ParsedDocument, region: QuotedRegion, words: list[Word]) -> bool:

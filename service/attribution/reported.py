@@ -502,8 +502,35 @@ def subject_by_surface(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
         while w.rel in ("compound", "flat", "amod", "det", "nmod:poss") and doc.head_of(w) is not None \
                 and doc.head_of(w).index < cue.index and doc.head_of(w).upos in ("NOUN", "PROPN"):
             w = doc.head_of(w)
+        opening = _opening_noun_phrase(doc, cue, quoted)
+        if opening is not None and opening.index < w.index:
+            # 'Trump, the frontrunner ... after winning the primaries, said': the noun phrase
+            # that opens the clause, set off by a comma, not the last noun of its apposition
+            return opening
         return w
     return None
+
+
+def _opening_noun_phrase(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
+    """The head of a name or noun phrase opening the cue's clause (at the sentence start or right
+    after a closing quotation) when a comma follows it: 'NP, apposition or relative clause, CUE'."""
+    sentence = doc.sentence_of(cue)
+    start = sentence.start
+    for i in range(sentence.start, cue.index):
+        if quoted(doc.words[i]) or doc.words[i].upos == "PUNCT" and i + 1 < cue.index and quoted(doc.words[i + 1]):
+            start = i + 1
+    while start < cue.index and doc.words[start].upos in ("PUNCT", "DET"):
+        start += 1
+    end = start
+    while end < cue.index and doc.words[end].upos in ("PROPN", "NOUN", "ADJ", "DET", "NUM") \
+            and doc.words[end].text != ",":
+        end += 1
+    if end == start or end >= cue.index or doc.words[end].text != ",":
+        return None
+    if not any(w.upos in ("PROPN", "NOUN") for w in doc.words[start:end]) or quoted(doc.words[start]):
+        return None
+    head = doc.words[end - 1]  # English noun phrases end in their head
+    return head if head.upos in ("PROPN", "NOUN") and head.text.lower() not in TIME_WORDS else None
 
 
 def main_clause_subject(doc: ParsedDocument, cue: Word, quoted) -> Word | None:

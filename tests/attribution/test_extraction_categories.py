@@ -209,3 +209,19 @@ def test_closing_attribution_reports_the_whole_sentence_with_its_nested_report(r
     assert quote.cue.lemma == "report"
     assert quote.speaker.mention == "the Tribune"
     assert quote.text.startswith("The mayor welcomed") and quote.text.endswith("to a school")
+
+
+def test_apposition_between_quote_and_cue_belongs_to_the_attribution(run):
+    text = ("“You need to close the border,” Representative Maria Gomez, Republican of Arizona, "
+            "told the president last year in a brief exchange.")
+    quote = only(run(text))
+    assert quote.cue is not None and quote.cue.lemma == "tell"
+    assert "Gomez" in quote.speaker.mention
+
+
+def test_speaker_is_the_name_opening_the_clause_not_a_noun_of_its_apposition(run):
+    text = ("“Very good reporter, very good reporter this guy,” Jones, the 2020 presidential "
+            "frontrunner nationally and current polling leader in Ohio by a wide margin after "
+            "winning the Iowa caucuses, said when Lee asked him a question.")
+    quote = only(run(text))
+    assert quote.speaker.mention == "Jones"
