@@ -253,6 +253,17 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
             span = Span(region.content.start, regions[k + 1].content.end)
             keys = (k, k + 1)
             how = "split"
+        if match is not None and keys == (k,):
+            owner = _owner_of_next_half(doc, regions, k, match.word, found)
+            if owner is not None:
+                # '"X," Bond said, "Y"' where the parse made "Y" the complement of "said": one
+                # split quote, from the first half's mark to the second's
+                owner.span = Span(region.content.start, max(owner.span.end, regions[k + 1].content.end))
+                owner.region_keys = (k,) + owner.region_keys
+                owner.how = "split"
+                claimed.add(k)
+                k += 1
+                continue
         if match is not None:
             found_quote = _Found(span, QuoteType.DIRECT, match.word, match.lemma,
                                  Span(match.word.start, match.word.end),
@@ -287,6 +298,23 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
                               first_sentence, keys))
         k += 1
     return out
+
+
+def _owner_of_next_half(doc: ParsedDocument, regions: list[QuotedRegion], k: int, cue: Word,
+                        found: list[_Found]) -> _Found | None:
+    """The quote already found for regions[k+1] through the same cue, when regions[k] is the
+    first half of a split quote around that cue: '"X," he said, "Y"'."""
+    if k + 1 >= len(regions) or regions[k].close_mark is None:
+        return None
+    region, nxt = regions[k], regions[k + 1]
+    if "\n" in doc.text[region.outer.end:nxt.outer.start] or not region.outer.end <= cue.start < nxt.outer.start:
+        return None
+    if doc.text[region.content.start:region.content.end].rstrip()[-1:] not in (",", "\u2014", "-", "\u2026", ":"):
+        return None
+    if len(doc.words_between(region.outer.end, nxt.outer.start)) > SPLIT_GAP_MAX_WORDS:
+        return None
+    return next((f for f in found if f.cue is not None and f.cue.index == cue.index and f.region_keys
+                 and f.region_keys[0] == k + 1 and f.span.start >= nxt.content.start), None)
 
 
 def _split_continuation(doc: ParsedDocument, regions: list[QuotedRegion], k: int, cue: Word,

@@ -225,3 +225,11 @@ def test_speaker_is_the_name_opening_the_clause_not_a_noun_of_its_apposition(run
             "winning the Iowa caucuses, said when Lee asked him a question.")
     quote = only(run(text))
     assert quote.speaker.mention == "Jones"
+
+
+def test_split_quote_whose_second_half_the_parse_made_the_complement_is_one_quote(run):
+    text = "“To all the young girls all over the world,” Bond said, “Own your magic, walk in your purpose.”"
+    quote = only(run(text))
+    assert quote.type is QuoteType.DIRECT
+    assert quote.text.startswith("To all the young girls") and quote.text.endswith("walk in your purpose.")
+    assert quote.speaker.mention == "Bond"
