@@ -461,7 +461,10 @@ def _is_sentence(words: list[Word]) -> bool:
 
 
 def _reports_report(outer: _Found, inner: _Found) -> bool:
-    return (outer.cue_span is not None and inner.cue_span is not None
+    """Whether ``outer`` reports ``inner`` whole, cue included, from outside its own span ('X,
+    saying Y, CNN reported' / 'According to pool reports, Obama said Y'). PolNeAR marks only
+    the outer report there."""
+    return (outer.how in ("parenthetical", "according") and outer.cue_span is not None and inner.cue_span is not None
             and outer.span.start <= inner.cue_span.start and inner.cue_span.end <= outer.span.end
             and not (outer.span.start <= outer.cue_span.start < outer.span.end))
 

@@ -119,6 +119,13 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
                   and o.text.lower() not in TIME_WORDS for w in doc.subtree(o)]
         words.sort(key=lambda w: w.index)
     words = _contiguous(words, clause_head)
+    if words and not _follows_quote(doc, cue) and any(s.index < cue.index for s in doc.children(cue, *SUBJECT_RELS)):
+        # 'the official said [al-Muhandis] had arrived': a "subject" of the cue after it, right
+        # before the clause, is the clause's own subject
+        for late in doc.children(cue, *SUBJECT_RELS):
+            span = doc.subtree(late)
+            if late.index > cue.index and span[-1].index + 1 == words[0].index:
+                words = span + words
     words = _cut_trailing_participle(_trim(words))
     words = _trim(words)
     if not words or not _has_predicate(words, doc) or _is_relative_word(words[0]):
@@ -197,6 +204,10 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
     # A subject after the cue only where the cue is inverted ('"...," said X' / ', said X').
     inverted = _follows_quote(doc, cue) or (cue.index > 0 and doc.words[cue.index - 1].text == ",")
     subjects = [s for s in subjects if s.index < cue.index or inverted]
+    if any(s.index < cue.index for s in subjects):
+        # 'The official, speaking ..., said al-Muhandis had arrived': a second "subject" after
+        # the cue is the reported clause's own
+        subjects = [s for s in subjects if s.index < cue.index]
     if len(subjects) > 1:
         # 'Mossad chief Yossi Cohen said' split into several subjects: the name is the head
         names = [s for s in subjects if s.upos == "PROPN"]
@@ -285,7 +296,9 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
     elif topics:
         topic = topics[0]
         words = [w for w in doc.subtree(topic) if not (w.rel == "case" and doc.head_of(w) is topic)]
-        shape = "topic"
+        # 'spoke about [X]' is talk's topic; 'spoke on [condition of anonymity]' is not
+        if any(k.lemma.lower() in TOPIC_CASES for k in doc.children(topic, "case")):
+            shape = "topic"
     else:
         words = []
     answer = [c for c in doc.children(cue) if c.lemma.lower() in ("yes", "no") and c.index == cue.index + 1]

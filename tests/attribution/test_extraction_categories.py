@@ -233,3 +233,11 @@ def test_split_quote_whose_second_half_the_parse_made_the_complement_is_one_quot
     assert quote.type is QuoteType.DIRECT
     assert quote.text.startswith("To all the young girls") and quote.text.endswith("walk in your purpose.")
     assert quote.speaker.mention == "Bond"
+
+
+def test_speaking_on_condition_of_anonymity_is_not_a_topic(run):
+    text = "The official, speaking on condition of anonymity, said the convoy had arrived at the airport."
+    quote = only(run(text))
+    assert quote.cue.lemma == "say"
+    assert quote.speaker.mention == "The official"
+    assert quote.text.endswith("had arrived at the airport")
