@@ -107,6 +107,11 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
         # Manner verbs report quoted words, and the topic of talk ('spoke about [X]').
         if match.manner_only and clause.shape != "topic" and not _mostly_quoted(clause, regions):
             continue
+        clause = _leave_self_attributed_quotations(doc, clause, word, regions, cues)
+        if clause is None:  # what remains may be the cue's object: 'declared [the need for X]:'
+            clause = reported.object_content(doc, word, match.lemma)
+            if clause is None or _leave_self_attributed_quotations(doc, clause, word, regions, cues) is not clause:
+                continue
         cue_span = Span(word.start, (match.particle or word).end if (match.particle or word).index >= word.index else word.end)
         speaker = reported.speaker_head(doc, word, quoted=quoted)
         if speaker is not None and clause.start <= speaker.start < clause.end:
@@ -123,6 +128,42 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
     found.sort(key=lambda f: f.span.start)
     _share_speaker_with_earlier_cue(doc, found)
     return _resolve(doc, found, regions)
+
+
+def _leave_self_attributed_quotations(doc: ParsedDocument, clause: reported.ReportedClause, cue: Word,
+                                      regions: list[QuotedRegion], cues) -> reported.ReportedClause | None:
+    """'Rhimes declared the need for X: "Change the world," she said.': a quotation followed by
+    its own attribution is that attribution's, not part of what an earlier cue reports; the
+    clause ends before it (and is dropped when nothing is left)."""
+    for region in regions:
+        if not (cue.end <= region.open_mark.start and clause.start <= region.content.start < clause.end):
+            continue
+        if _own_trailing_cue(doc, region, cues) is None:
+            continue
+        kept = [w for w in clause.words if w.end <= region.open_mark.start]
+        while kept and kept[-1].upos in ("PUNCT", "CCONJ"):
+            kept = kept[:-1]
+        return reported.ReportedClause(kept, clause.shape) if len(kept) >= 2 else None
+    return clause
+
+
+def _own_trailing_cue(doc: ParsedDocument, region: QuotedRegion, cues) -> Word | None:
+    """The cue of '"...," she said' / '"...," said Smith' right after a closing mark, if any."""
+    if region.close_mark is None:
+        return None
+    after = [w for w in doc.words_between(region.outer.end, region.outer.end + 80)]
+    after = [w for w in after if w.sentence == (after[0].sentence if after else -1)][:6]
+    if not after or after[0].text != ",":
+        words = after
+    else:
+        words = after[1:]
+    for k, w in enumerate(words):
+        if cues[w.index] is not None and w.upos == "VERB":
+            # only a short subject before it ('she', 'the senator'), or none ('said Smith')
+            return w if all(x.upos in ("PRON", "PROPN", "NOUN", "DET", "ADJ") for x in words[:k]) and k <= 4 else None
+        if w.upos not in ("PRON", "PROPN", "NOUN", "DET", "ADJ"):
+            return None
+    return None
 
 
 def _share_speaker_with_earlier_cue(doc: ParsedDocument, found: list[_Found]) -> None:

@@ -241,3 +241,12 @@ def test_speaking_on_condition_of_anonymity_is_not_a_topic(run):
     assert quote.cue.lemma == "say"
     assert quote.speaker.mention == "The official"
     assert quote.text.endswith("had arrived at the airport")
+
+
+def test_quotation_with_its_own_attribution_is_not_an_earlier_cues_content(run):
+    text = ("In her speech, Jones declared the need for strong will and drive: “Change the world "
+            "and when you’ve done that, change it again,” she said.")
+    direct = [q for q in run(text) if q.type is QuoteType.DIRECT]
+    assert len(direct) == 1
+    assert direct[0].cue.lemma == "say"
+    assert direct[0].speaker.mention == "she"
