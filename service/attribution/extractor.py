@@ -117,8 +117,6 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
         if speaker is not None and clause.start <= speaker.start < clause.end:
             # a speaker inside what they said is a parse error: look before the cue instead
             speaker = reported.subject_by_surface(doc, word, quoted)
-        if speaker is None:
-            speaker = reported.main_clause_subject(doc, word, quoted)
         found.append(_classify(doc, clause, regions, word, match.lemma, cue_span, speaker,
                                clause.shape, claimed_regions))
 

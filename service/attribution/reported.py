@@ -35,7 +35,18 @@ TIME_WORDS = frozenset({
     "year", "years", "day", "days", "hour", "hours", "minute", "minutes", "morning", "evening",
     "night", "afternoon", "time", "times", "then", "now", "recently", "ago", "weekend",
 })
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 SPEAKER_UPOS = ("PROPN", "NOUN", "PRON", "NUM", "X", "ADJ")
+
+
+def is_time_word(doc: ParsedDocument, word: Word) -> bool:
+    """'Friday', 'last week', 'months': time, not a speaker or content. A capitalised time noun
+    inside a sentence is a name ('The [Times] says')."""
+    lower = word.text.lower()
+    if lower not in TIME_WORDS:
+        return False
+    sentence_initial = word.index == doc.sentence_of(word).start
+    return lower in WEEKDAYS or not word.text[:1].isupper() or sentence_initial
 # Dependents that are not part of the clause's content span.
 _EDGE_UPOS = ("PUNCT", "CCONJ")
 
@@ -83,8 +94,10 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
         # '"...," said Biden, who served ...': what an inverted cue reports is the quotation before it
         candidates = [c for c in candidates if c.index < cue.index]
     # A clause before the cue is reported only if it is finite ('X will pay, he said'), not an
-    # opening participle ('Asked if ..., the candidate said no').
-    candidates = [c for c in candidates if c.index > cue.index or _is_finite_clause(doc, c)]
+    # opening participle ('Asked if ..., the candidate said no'), and never by a participle
+    # ('stressed that "X," suggesting Y': X is the stressing's).
+    candidates = [c for c in candidates if c.index > cue.index or (
+        _is_finite_clause(doc, c) and not (cue.xpos == "VBG" and cue.rel != "root"))]
     if any(o.lemma.lower() in ("yes", "no") for o in doc.children(cue, "obj", "discourse", "advmod")
            if o.index == cue.index + 1):
         return None  # 'said yes while ...': the answer is the report (object_content)
@@ -116,7 +129,7 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
     words.sort(key=lambda w: w.index)
     if clause_head.rel == "xcomp":
         words += [w for o in doc.children(cue, "obj") if o.index < clause_head.index
-                  and o.text.lower() not in TIME_WORDS for w in doc.subtree(o)]
+                  and not is_time_word(doc, o) for w in doc.subtree(o)]
         words.sort(key=lambda w: w.index)
     words = _contiguous(words, clause_head)
     if words and not _follows_quote(doc, cue) and any(s.index < cue.index for s in doc.children(cue, *SUBJECT_RELS)):
@@ -189,12 +202,17 @@ def according_to_clause(doc: ParsedDocument, according: Word, source: Word) -> R
     return ReportedClause(words, "according")
 
 
-def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda word: False) -> Word | None:
+def speaker_head(doc: ParsedDocument, cue: Word, quoted=lambda word: False) -> Word | None:
     """The head word of the cue's speaker: its subject, or for a participle or coordinated verb
-    ("..., saying ...", "... and said ...") the subject of the verb it hangs on. ``quoted`` tells
+    ("..., saying ...", "... and said ...") the subject of the verb it hangs on; when the parse
+    leads nowhere, the subject of the sentence's main clause before the cue. ``quoted`` tells
     whether a word lies inside quote marks (a speaker never does)."""
+    return _speaker_by_parse(doc, cue, 0, quoted) or main_clause_subject(doc, cue, quoted)
+
+
+def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Word | None:
     subjects = [s for s in doc.children(cue, *SUBJECT_RELS)
-                if s.upos in SPEAKER_UPOS and s.text.lower() not in TIME_WORDS and not quoted(s)]
+                if s.upos in SPEAKER_UPOS and not is_time_word(doc, s) and not quoted(s)]
     if cue.xpos == "VBG" and cue.rel != "root" and doc.head_of(cue) is not None:
         # '..., saying X': an -ing clause has no subject of its own before it; a noun there
         # belongs to the clause the participle hangs on
@@ -208,6 +226,11 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
         # 'The official, speaking ..., said al-Muhandis had arrived': a second "subject" after
         # the cue is the reported clause's own
         subjects = [s for s in subjects if s.index < cue.index]
+    if len(subjects) > 1:
+        # 'Among [Kasich] supporters, 61 percent said': a name right before a noun modifies it
+        modifiers = [s for s in subjects if s.upos == "PROPN" and s.index + 1 < len(doc.words)
+                     and doc.words[s.index + 1].upos == "NOUN" and doc.words[s.index + 1].rel != "nsubj"]
+        subjects = [s for s in subjects if s not in modifiers] or subjects
     if len(subjects) > 1:
         # 'Mossad chief Yossi Cohen said' split into several subjects: the name is the head
         names = [s for s in subjects if s.upos == "PROPN"]
@@ -239,12 +262,12 @@ def speaker_head(doc: ParsedDocument, cue: Word, depth: int = 0, quoted=lambda w
     if head is None:
         return passive[0] if passive and cue.lemma == "quote" else None
     if cue.rel in ("conj", "advcl", "xcomp", "acl") or cue.deprel == "parataxis" and cue.text.endswith("ing"):
-        if cue.rel == "acl" and head.upos in ("NOUN", "PROPN", "PRON") and head.text.lower() not in TIME_WORDS:
+        if cue.rel == "acl" and head.upos in ("NOUN", "PROPN", "PRON") and not is_time_word(doc, head):
             if head.rel in ("obj", "iobj", "obl", "xcomp", "nmod") and doc.head_of(head) is not None:
                 # "made X a priority, announcing ...": the participle is the clause's, not the object's
-                return speaker_head(doc, doc.head_of(head), depth + 1, quoted)
+                return _speaker_by_parse(doc, doc.head_of(head), depth + 1, quoted)
             return head  # "an official, speaking ..., said" / "Trump, saying ..."
-        return speaker_head(doc, head, depth + 1, quoted)
+        return _speaker_by_parse(doc, head, depth + 1, quoted)
     return None
 
 
@@ -265,7 +288,7 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
     topics = [c for c in doc.children(cue, "obl") if c.index > cue.index and any(
         k.lemma.lower() in TOPIC_CASES or (k.lemma.lower() == "on" and lemma in TOPIC_ON_VERBS)
         for k in doc.children(c, "case"))]
-    objects = [o for o in objects if o.text.lower() not in TIME_WORDS and o.upos != "NUM"]
+    objects = [o for o in objects if not is_time_word(doc, o) and o.upos != "NUM"]
     if objects and _follows_quote(doc, cue) and objects[0].index == _np_start(doc, objects[0]) \
             and _np_start(doc, objects[0]) == cue.index + 1:
         # '"...," wrote Trump' / '"...," said the man who ...': a noun phrase right after a cue
@@ -337,7 +360,7 @@ def _nominal_before(doc: ParsedDocument, cue: Word) -> Word | None:
     if i < 0 or doc.words[i].sentence != cue.sentence:
         return None
     w = doc.words[i]
-    if w.upos not in ("PROPN", "NOUN", "PRON") or w.text.lower() in TIME_WORDS:
+    if w.upos not in ("PROPN", "NOUN", "PRON") or is_time_word(doc, w):
         return None
     while w.rel in ("compound", "flat", "amod", "nmod:poss", "det") and doc.head_of(w) is not None and doc.head_of(w).index <= cue.index:
         w = doc.head_of(w)
@@ -386,17 +409,19 @@ def _question_clause_after(doc: ParsedDocument, cue: Word, child: Word) -> bool:
 def _nominal_after(doc: ParsedDocument, cue: Word) -> Word | None:
     """The first noun phrase head right after an inverted cue: 'said [Anna] Berg', 'said the [minister]'."""
     j = cue.index + 1
-    while j < len(doc.words) and doc.words[j].sentence == cue.sentence and doc.words[j].upos in ("DET", "ADJ", "NUM", "ADV"):
-        j += 1
+    while j < len(doc.words) and doc.words[j].sentence == cue.sentence and (
+            doc.words[j].upos in ("DET", "ADJ", "NUM", "ADV") or doc.words[j].xpos == "VBN"):
+        j += 1  # 'said the [printed] slate card'
     if j >= len(doc.words) or doc.words[j].sentence != cue.sentence:
         return None
     w = doc.words[j]
-    if w.upos not in ("PROPN", "NOUN", "PRON") or w.text.lower() in TIME_WORDS:
+    if w.upos not in ("PROPN", "NOUN", "PRON") or is_time_word(doc, w):
         return None
-    if w.upos == "NOUN":  # 'the foreign minister': the last noun of the run
-        while j + 1 < len(doc.words) and doc.words[j + 1].upos == "NOUN" and doc.words[j + 1].sentence == cue.sentence:
-            j += 1
-        return doc.words[j]
+    k = j  # 'the foreign minister', 'the Cruz slate card': a run ending in a noun ends in its head
+    while k + 1 < len(doc.words) and doc.words[k + 1].upos in ("NOUN", "PROPN") and doc.words[k + 1].sentence == cue.sentence:
+        k += 1
+    if doc.words[k].upos == "NOUN" and w.upos != "PRON":
+        return doc.words[k]
     return w
 
 
@@ -506,7 +531,7 @@ def subject_by_surface(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
         w = doc.words[i]
         if w.upos not in ("NOUN", "PROPN", "PRON") or quoted(w) or _is_relative_word(w):
             continue
-        if w.text.lower() in TIME_WORDS or any(k.rel == "case" for k in doc.children(w)):
+        if is_time_word(doc, w) or any(k.rel == "case" for k in doc.children(w)):
             continue
         if w.rel in ("obj", "iobj", "obl", "nmod") and doc.head_of(w) is not None and doc.head_of(w).index > w.index - 50:
             head = doc.head_of(w)
@@ -543,14 +568,17 @@ def _opening_noun_phrase(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
     if not any(w.upos in ("PROPN", "NOUN") for w in doc.words[start:end]) or quoted(doc.words[start]):
         return None
     head = doc.words[end - 1]  # English noun phrases end in their head
-    return head if head.upos in ("PROPN", "NOUN") and head.text.lower() not in TIME_WORDS else None
+    return head if head.upos in ("PROPN", "NOUN") and not is_time_word(doc, head) else None
 
 
 def main_clause_subject(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
-    """', saying X' / 'by suggesting X' whose parse hung the participle on a noun, or made a noun
+    """', saying X' / 'by suggesting X' / 'and joked' whose parse hung the cue on a noun, or made a noun
     the sentence's root: the reporter is the subject of the sentence's main clause before it
     ('Republicans, who ..., have blocked ..., saying X'; 'Erin Brockovich, ..., endorsed ...')."""
-    if cue.xpos != "VBG" or cue.index == 0 or doc.words[cue.index - 1].text.lower() not in (",", "\u2014", "-", "by"):
+    before = doc.words[cue.index - 1].text.lower() if cue.index > 0 else ""
+    participle = cue.xpos == "VBG" and before in (",", "\u2014", "-", "by", '"', "\u201d", "''")
+    coordinated = cue.rel == "conj" and before in ("and", ",")  # '... adopted an accent and joked'
+    if not (participle or coordinated):
         return None
     sentence = doc.sentence_of(cue)
     root = next((w for w in (doc.words[i] for i in sentence) if w.head < 0), None)

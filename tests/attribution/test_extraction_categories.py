@@ -250,3 +250,27 @@ def test_quotation_with_its_own_attribution_is_not_an_earlier_cues_content(run):
     assert len(direct) == 1
     assert direct[0].cue.lemma == "say"
     assert direct[0].speaker.mention == "she"
+
+
+def test_a_capitalised_time_noun_inside_a_sentence_is_a_name(run):
+    quote = only(run("The Times says its reporters were given an advance copy of the book."))
+    assert quote.speaker.mention == "The Times"
+
+
+def test_a_name_modifying_a_noun_is_not_the_subject(run):
+    quote = only(run("Among Kasich supporters, however, 61 percent said they have their minds made up."))
+    assert quote.speaker.mention == "61 percent"
+
+
+def test_inverted_subject_with_a_participle_modifier(run):
+    text = "“Focus your votes on this group,” said the printed Cruz slate card."
+    quote = only(run(text))
+    assert quote.speaker.mention == "the printed Cruz slate card"
+
+
+def test_coordinated_manner_cue_takes_the_sentence_subject(run):
+    text = ("She then adopted a fake British accent and joked, “But I’mma just gonna make it easier "
+            "for them to make fun of me.”")
+    quote = only(run(text))
+    assert quote.cue.lemma == "joke"
+    assert quote.speaker.mention == "She"
