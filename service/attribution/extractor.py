@@ -124,6 +124,7 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
     found.extend(_direct_from_regions(doc, regions, claimed_regions, found, cues))
     found = _dedupe(found)
     found.sort(key=lambda f: f.span.start)
+    _coordinated_cues_share_the_speaker(found)
     _share_speaker_with_earlier_cue(doc, found)
     return _resolve(doc, found, regions)
 
@@ -162,6 +163,20 @@ def _own_trailing_cue(doc: ParsedDocument, region: QuotedRegion, cues) -> Word |
         if w.upos not in ("PRON", "PROPN", "NOUN", "DET", "ADJ"):
             return None
     return None
+
+
+def _coordinated_cues_share_the_speaker(found: list[_Found]) -> None:
+    """'Ginsburg said that X would be president and predicted Y', parsed with "predicted"
+    coordinated inside X: a coordinated cue whose "speaker" lies inside an earlier report of the
+    same sentence is that report's speaker's second act."""
+    for f in found:
+        if f.cue is None or f.cue.rel != "conj" or f.speaker_head is None:
+            continue
+        outer = next((g for g in found if g is not f and g.cue is not None and g.speaker_head is not None
+                      and g.sentence == f.sentence and g.cue.index < f.cue.index
+                      and g.span.start <= f.speaker_head.start < g.span.end), None)
+        if outer is not None:
+            f.speaker_head = outer.speaker_head
 
 
 def _share_speaker_with_earlier_cue(doc: ParsedDocument, found: list[_Found]) -> None:

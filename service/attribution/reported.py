@@ -107,7 +107,8 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
         lemma in INFINITIVE_VERBS or not any(k.lemma == "to" for k in doc.children(c, "mark")))]
     # Adverbial clauses mislabelled as complements ("said when asked") report nothing.
     candidates = [c for c in candidates if not any(
-        k.lemma.lower() in NON_REPORT_MARKS for k in doc.children(c, "mark", "advmod") if k.index < c.index)]
+        k.lemma.lower() in NON_REPORT_MARKS for k in doc.children(c, "mark", "advmod") if k.index < c.index)
+        and doc.subtree(c)[0].lemma.lower() not in NON_REPORT_MARKS]  # 'after X won' however parsed
     candidates = [c for c in candidates if not _starts_relative(doc, c)]
     # 'she said, adding ...': a participle after a comma is the reporter's next act, not content
     candidates = [c for c in candidates if not (c.xpos == "VBG" and doc.subtree(c)[0].index > cue.index
@@ -474,6 +475,8 @@ def trailing_attribution_clause(doc: ParsedDocument, cue: Word, speaker: Word | 
         return None
     if not (phrase_start <= speaker.index < cue.index):
         return None
+    if cue.rel == "acl" or any(_is_relative_word(w) or w.lemma.lower() == "that" for w in doc.words[phrase_start:cue.index]):
+        return None  # 'X, something that Trump mocked': a relative clause, not an attribution
     tail = [w for w in doc.words[cue.index + 1:sentence.stop] if w.upos != "PUNCT"]
     if len(tail) > 4 or any(w.upos in ("VERB", "AUX") for w in tail):
         return None

@@ -274,3 +274,16 @@ def test_coordinated_manner_cue_takes_the_sentence_subject(run):
     quote = only(run(text))
     assert quote.cue.lemma == "joke"
     assert quote.speaker.mention == "She"
+
+
+def test_relative_clause_after_a_report_is_not_a_closing_attribution(run):
+    quote = only(run("Carson said that his knife was stopped by a belt buckle, something that Trump mocked."))
+    assert quote.cue.lemma == "say"
+    assert quote.speaker.mention == "Carson"
+
+
+def test_clause_opening_with_after_is_not_what_was_said(run):
+    text = ("“I think we need him back in the Senate,” Hannity said during a panel on his show after "
+            "the first-term senator easily won his primary.")
+    quote = only(run(text))
+    assert quote.type is QuoteType.DIRECT
