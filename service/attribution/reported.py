@@ -37,6 +37,10 @@ TIME_WORDS = frozenset({
 })
 WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 SPEAKER_UPOS = ("PROPN", "NOUN", "PRON", "NUM", "X", "ADJ")
+# Determiners that stand for a noun phrase as subjects: '[None] of those three have declared',
+# '[another] says', '[Some] argue'.
+PRONOMINAL_DETERMINERS = frozenset({"none", "some", "another", "all", "both", "each", "many", "few",
+                                    "several", "most", "either", "neither", "one", "others"})
 
 
 def is_time_word(doc: ParsedDocument, word: Word) -> bool:
@@ -208,12 +212,14 @@ def speaker_head(doc: ParsedDocument, cue: Word, quoted=lambda word: False) -> W
     ("..., saying ...", "... and said ...") the subject of the verb it hangs on; when the parse
     leads nowhere, the subject of the sentence's main clause before the cue. ``quoted`` tells
     whether a word lies inside quote marks (a speaker never does)."""
-    return _speaker_by_parse(doc, cue, 0, quoted) or main_clause_subject(doc, cue, quoted)
+    return (_speaker_by_parse(doc, cue, 0, quoted) or main_clause_subject(doc, cue, quoted)
+            or _opening_noun_phrase(doc, cue, quoted))
 
 
 def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Word | None:
     subjects = [s for s in doc.children(cue, *SUBJECT_RELS)
-                if s.upos in SPEAKER_UPOS and not is_time_word(doc, s) and not quoted(s)]
+                if (s.upos in SPEAKER_UPOS or s.upos == "DET" and s.lemma.lower() in PRONOMINAL_DETERMINERS)
+                and not is_time_word(doc, s) and not quoted(s)]
     if cue.xpos == "VBG" and cue.rel != "root" and doc.head_of(cue) is not None:
         # '..., saying X': an -ing clause has no subject of its own before it; a noun there
         # belongs to the clause the participle hangs on
@@ -552,6 +558,10 @@ def subject_by_surface(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
     return None
 
 
+OPENING_ADVERBS = frozenset({"meanwhile", "however", "still", "indeed", "later", "then", "also", "and",
+                             "but", "so", "yet", "instead", "separately", "earlier", "now"})
+
+
 def _opening_noun_phrase(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
     """The head of a name or noun phrase opening the cue's clause (at the sentence start or right
     after a closing quotation) when a comma follows it: 'NP, apposition or relative clause, CUE'."""
@@ -562,6 +572,10 @@ def _opening_noun_phrase(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
             start = i + 1
     while start < cue.index and doc.words[start].upos in ("PUNCT", "DET"):
         start += 1
+    if start + 1 < cue.index and doc.words[start].lemma.lower() in OPENING_ADVERBS:
+        start += 1  # 'Meanwhile Rihanna, who ..., spoke'
+        while start < cue.index and doc.words[start].upos in ("PUNCT", "DET"):
+            start += 1
     end = start
     while end < cue.index and doc.words[end].upos in ("PROPN", "NOUN", "ADJ", "DET", "NUM") \
             and doc.words[end].text != ",":

@@ -287,3 +287,15 @@ def test_clause_opening_with_after_is_not_what_was_said(run):
             "the first-term senator easily won his primary.")
     quote = only(run(text))
     assert quote.type is QuoteType.DIRECT
+
+
+def test_pronominal_determiner_subjects_are_speakers(run):
+    quote = only(run("None of those three have declared any preferences."))
+    assert quote.speaker.mention == "None of those three"
+
+
+def test_name_after_an_opening_adverb_is_the_speaker(run):
+    text = ("Meanwhile Rihanna, who was honored with the prestigious Rockstar award, spoke about "
+            "the importance of self-love and self-acceptance.")
+    quote = only(run(text))
+    assert quote.speaker.mention == "Rihanna"
