@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from service.attribution.parsed import ParsedDocument, Word
-from service.attribution.reported import TIME_WORDS
+from service.attribution.reported import OPENING_ADVERBS, TIME_WORDS
 from service.attribution.spans import Span, Speaker, SpeakerEntry, SpeakerKind
 
 _HERE = Path(__file__).parent
@@ -79,7 +79,8 @@ def noun_phrase(doc: ParsedDocument, head: Word) -> list[Word]:
         hi += 1
         indices.add(hi)
     words = [doc.words[i] for i in range(lo, hi + 1) if i in indices]
-    while words and (words[0].upos in ("PUNCT", "CCONJ") or words[0].rel == "case"):
+    while words and (words[0].upos in ("PUNCT", "CCONJ") or words[0].rel == "case"
+                     or len(words) > 1 and words[0].lemma.lower() in OPENING_ADVERBS):  # 'Meanwhile Rihanna'
         words = words[1:]
     while words and words[-1].upos in ("PUNCT", "CCONJ"):
         words = words[:-1]
