@@ -41,7 +41,6 @@ CONFIDENCE = {
     "topic": 0.35,
     "colon": 0.3,
     "context": 0.25,
-    "unattributed": 0.1,
 }
 NO_SPEAKER_CONFIDENCE = 0.1  # a quote whose cue has no speaker in reach is seldom right
 
@@ -347,9 +346,8 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
         if nearest is not None and region.open_mark.start - nearest.span.end < 1200:
             out.append(_Found(span, QuoteType.DIRECT, None, "", None, nearest.speaker_head, "context",
                               first_sentence, keys))
-        else:
-            out.append(_Found(span, QuoteType.DIRECT, None, "", None, None, "unattributed",
-                              first_sentence, keys))
+        # else: a quotation with no cue and no speaker near it is not an attribution (a title, a
+        # motto, a passage quoted without a source); not one such was a gold quote on PolNeAR.
         k += 1
     return out
 
@@ -528,7 +526,7 @@ def _dedupe(found: list[_Found]) -> list[_Found]:
     kept: list[_Found] = []
     # A clause reported by a verb with its own subject outranks the same clause found another way.
     priority = {"complement": 0, "split": 0, "adjacent": 0, "colon": 1, "according": 1, "surface": 1,
-                "parenthetical": 2, "object": 3, "topic": 3, "context": 4, "unattributed": 5}
+                "parenthetical": 2, "object": 3, "topic": 3, "context": 4}
     for f in sorted(found, key=lambda f: (priority.get(f.how, 5), -(f.span.end - f.span.start))):
         clash = next((k for k in kept if k.span.overlap(f.span) > 0.5 * min(len(k.span), len(f.span))), None)
         if clash is None:

@@ -118,11 +118,17 @@ def test_quote_over_two_paragraphs_is_one_quote(run):
     assert "mayor" in quote.speaker.mention
 
 
-def test_unattributed_quote_keeps_low_confidence(run):
-    quotes = run("“This is the best day of my entire life, and nobody can take it away.”")
-    quote = only(quotes)
-    assert quote.speaker is None
-    assert quote.confidence < 0.3
+def test_quotation_with_no_cue_and_no_speaker_near_is_not_returned(run):
+    assert run("“This is the best day of my entire life, and nobody can take it away.”") == []
+
+
+def test_quotation_after_an_attributed_one_takes_its_speaker_with_low_confidence(run):
+    text = ("The mayor said the bridge would reopen in May.\n\nThe council met on Monday.\n\n"
+            "“This is the best day of my entire life, and nobody can take it away.”")
+    quote = next(q for q in run(text) if q.type is QuoteType.DIRECT)
+    assert quote.cue is None
+    assert "mayor" in quote.speaker.mention
+    assert quote.confidence < 0.5
 
 
 def test_definite_description_agrees_in_number(run):
