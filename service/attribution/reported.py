@@ -212,6 +212,12 @@ def speaker_head(doc: ParsedDocument, cue: Word, quoted=lambda word: False) -> W
     ("..., saying ...", "... and said ...") the subject of the verb it hangs on; when the parse
     leads nowhere, the subject of the sentence's main clause before the cue. ``quoted`` tells
     whether a word lies inside quote marks (a speaker never does)."""
+    if cue.xpos == "VBG" and cue.rel != "root" and cue.index > 0 and doc.words[cue.index - 1].text == ",":
+        # ', saying X': the reporter is the main clause's subject, wherever the parse hung the
+        # participle ('Lewandowski rejected the idea that the developer would be ..., saying')
+        main = main_clause_subject(doc, cue, quoted)
+        if main is not None:
+            return main
     return (_speaker_by_parse(doc, cue, 0, quoted) or main_clause_subject(doc, cue, quoted)
             or _opening_noun_phrase(doc, cue, quoted))
 
@@ -227,7 +233,10 @@ def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Wor
     # 'Beck, who has described ...' / 'an official who said': the relative pronoun stands for
     # the noun the clause modifies.
     # A subject after the cue only where the cue is inverted ('"...," said X' / ', said X').
-    inverted = _follows_quote(doc, cue) or (cue.index > 0 and doc.words[cue.index - 1].text == ",")
+    # ', said the official' is inverted only after a clause ('X happened, said ...'), not after an
+    # aside ('The official, speaking on condition of anonymity, said ...').
+    inverted = _follows_quote(doc, cue) or (cue.index > 0 and doc.words[cue.index - 1].text == ","
+                                            and _finite_verb_before(doc, cue))
     subjects = [s for s in subjects if s.index < cue.index or inverted]
     if any(s.index < cue.index for s in subjects):
         # 'The official, speaking ..., said al-Muhandis had arrived': a second "subject" after
@@ -250,7 +259,7 @@ def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Wor
         return adjacent
     if subjects:
         return subjects[0]
-    if _follows_quote(doc, cue):
+    if _follows_quote(doc, cue) and cue.xpos != "VBG":
         # '"...," wrote Trump' / '"...," said the minister': the speaker follows the cue
         after = _nominal_after(doc, cue)
         if after is not None:
@@ -411,6 +420,12 @@ def _question_clause_after(doc: ParsedDocument, cue: Word, child: Word) -> bool:
         return False
     marks = [k for k in doc.children(child, "mark") if k.index < child.index]
     return bool(marks) and marks[0].lemma.lower() in ("whether", "if")
+
+
+def _finite_verb_before(doc: ParsedDocument, cue: Word) -> bool:
+    sentence = doc.sentence_of(cue)
+    return any(w.xpos in _FINITE or w.has_feat("VerbForm=Fin") for w in doc.words[sentence.start:cue.index]
+               if w.upos in ("VERB", "AUX"))
 
 
 def _nominal_after(doc: ParsedDocument, cue: Word) -> Word | None:

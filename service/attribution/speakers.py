@@ -79,7 +79,7 @@ def noun_phrase(doc: ParsedDocument, head: Word) -> list[Word]:
         hi += 1
         indices.add(hi)
     words = [doc.words[i] for i in range(lo, hi + 1) if i in indices]
-    while words and (words[0].upos in ("PUNCT", "CCONJ") or words[0].rel == "case"
+    while words and (words[0].upos in ("PUNCT", "CCONJ") or words[0].rel in ("case", "fixed")
                      or len(words) > 1 and words[0].lemma.lower() in OPENING_ADVERBS):  # 'Meanwhile Rihanna'
         words = words[1:]
     while words and words[-1].upos in ("PUNCT", "CCONJ"):
@@ -261,7 +261,8 @@ class SpeakerResolver:
         if gender in ("m", "f"):
             floor = best.last_position if best else position - RESOLVE_WINDOW_CHARS
             for start, chain in reversed(self._names):
-                if not floor < start < position or not any(w.rel in ("nsubj", "nsubj:pass") for w in chain):
+                if not floor < start < position or not (any(w.rel in ("nsubj", "nsubj:pass") for w in chain)
+                                                        or self._before_finite_verb(chain)):
                     continue
                 if self._quoted(chain[-1]):
                     continue
@@ -276,6 +277,15 @@ class SpeakerResolver:
                 entity = self._match_name(name) or self._new_entity(name, SpeakerKind.PERSON)
                 return entity if self._compatible(entity, gender, number) else best
         return best
+
+    def _before_finite_verb(self, chain: list[Word]) -> bool:
+        """'Soleimani "sought to ...': a name right before a finite verb is its subject, however
+        the parse labelled it."""
+        i = chain[-1].index + 1
+        while i < len(self.doc.words) and self.doc.words[i].upos == "PUNCT":
+            i += 1
+        return (i < len(self.doc.words) and self.doc.words[i].sentence == chain[-1].sentence
+                and self.doc.words[i].upos in ("VERB", "AUX") and self.doc.words[i].xpos in ("VBD", "VBZ", "VBP", "MD"))
 
     @staticmethod
     def _compatible(entity: Entity, gender: str | None, number: str) -> bool:

@@ -305,3 +305,22 @@ def test_name_after_an_opening_adverb_is_the_speaker(run):
             "the importance of self-love and self-acceptance.")
     quote = only(run(text))
     assert quote.speaker.mention == "Rihanna"
+
+
+def test_name_after_said_following_an_aside_is_not_an_inverted_subject(run):
+    text = ("The official, speaking on condition of anonymity, said al-Rashid had arrived at the "
+            "airport in a convoy to receive the general.")
+    quote = only(run(text))
+    assert quote.speaker.mention == "The official"
+
+
+def test_participle_after_a_noun_clause_takes_the_main_subject(run):
+    text = ("Campaign manager Corey Lewandowski rejected the idea that the developer would be a drag "
+            "on the ticket, saying the huge crowds at his rallies prove otherwise.")
+    quote = only(run(text))
+    assert quote.speaker.mention_span.start == 0  # the sentence's subject, not "the developer"
+
+
+def test_according_to_source_mention_leaves_out_to(run):
+    quote = only(run("The ministry confirmed the figures, according to the semi-official Fars news agency."))
+    assert quote.speaker.mention == "the semi-official Fars news agency"
