@@ -30,19 +30,19 @@ SPLIT_GAP_MAX_WORDS = 10  # words between the halves of a split quote ("X," he s
 # reliability table in docs/ACCURACY.md checks the result. Keys: how, or (how, type).
 CONFIDENCE = {
     ("complement", QuoteType.DIRECT): 0.95,
-    ("complement", QuoteType.MIXED): 0.8,
-    ("complement", QuoteType.INDIRECT): 0.75,
+    ("complement", QuoteType.MIXED): 0.85,
+    ("complement", QuoteType.INDIRECT): 0.8,
     "split": 0.9,
-    "according": 0.9,
+    "parenthetical": 0.9,
+    "according": 0.85,
     "adjacent": 0.85,
-    "parenthetical": 0.7,
-    "surface": 0.6,
-    "object": 0.6,
-    "topic": 0.35,
-    "colon": 0.3,
-    "context": 0.25,
+    "object": 0.7,
+    "surface": 0.65,
+    "topic": 0.55,
+    "colon": 0.2,
+    "context": 0.2,
 }
-NO_SPEAKER_CONFIDENCE = 0.1  # a quote whose cue has no speaker in reach is seldom right
+NO_SPEAKER_CONFIDENCE = 0.2  # a quote whose cue has no speaker in reach is seldom right
 
 
 @dataclass
