@@ -194,7 +194,42 @@ def write_resources(out: Path) -> None:
     (out / "resources.json").write_text(json.dumps(resources, indent=2) + "\n")
 
 
-def main(argv: list[str] | None = None) -> int:
+def trainer_jobs(args: argparse.Namespace, steps: set[str], files: dict[str, Path], train_copy: Path,
+                 work: Path, out: Path, pretrain: Path, start: Path | None) -> dict[str, list[str]]:
+    """The tagger and parser trainer commands still to run (those whose model is not in ``out``).
+
+    ``start``: a model folder to train further from (``--continue-from``), else None.
+    """
+    common = ["--lang", "en", "--shorthand", "en_ewt", "--seed", str(args.seed),
+              "--device", args.device]
+    with_vectors = ["--wordvec_pretrain_file", str(pretrain)]
+    jobs = {}
+    if "tagger" in steps and not (out / TAGGER_FILE).exists():
+        # Through resume_tagger: Stanza's tagger has no checkpoint resume of its own. Its best
+        # model so far wins over the starting folder, so a stopped continued run resumes too.
+        tagger_best = work / "tagger" / "tagger.pt"
+        resume_from = start / TAGGER_FILE if start and not tagger_best.exists() else tagger_best
+        lr = ["--lr", str(args.tagger_lr)] if args.tagger_lr else []
+        jobs["tagger"] = stanza_command("service.nlp.resume_tagger", [
+            "--resume_from", str(resume_from),
+            *common, *with_vectors, *TAGGER_ARGS, *lr, "--max_steps", str(args.max_steps),
+            "--train_file", str(train_copy), "--eval_file", str(files["dev"]),
+            "--output_file", str(work / "tagger-dev-pred.conllu"),
+            "--save_dir", str(work / "tagger"), "--save_name", "tagger.pt"])
+    if "parser" in steps and not (out / PARSER_FILE).exists():
+        # Stanza prefers its own checkpoint in --save_dir over --continue_from, so a stopped
+        # continued run resumes where it stopped.
+        cont = ["--continue_from", str(start / PARSER_FILE)] if start else []
+        lr = ["--lr", str(args.parser_lr)] if args.parser_lr else []
+        jobs["parser"] = stanza_command("stanza.models.parser", [
+            *common, *with_vectors, *PARSER_ARGS, *cont, *lr, "--max_steps", str(args.max_steps),
+            "--train_file", str(train_copy), "--eval_file", str(files["dev"]),
+            "--output_file", str(work / "parser-dev-pred.conllu"),
+            "--save_dir", str(work / "parser"), "--save_name", "parser.pt"])
+    return jobs
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--treebank", type=Path, default=REPO_ROOT.parent / "shared/data/ud-english-ewt",
                     help="folder with *-ud-{train,dev,test}.conllu (default: %(default)s)")
@@ -215,7 +250,11 @@ def main(argv: list[str] | None = None) -> int:
                          "from scratch (its pretrain file is reused)")
     ap.add_argument("--parser-lr", type=float, default=None, help="parser learning rate (default: 3e-3)")
     ap.add_argument("--tagger-lr", type=float, default=None, help="tagger learning rate (default: 3e-3)")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     steps = set(args.steps.split(","))
@@ -233,31 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     if "pretrain" in steps:
         build_pretrain(pretrain, args.pretrain_words)
 
-    common = ["--lang", "en", "--shorthand", "en_ewt", "--seed", str(args.seed),
-              "--device", args.device]
-    with_vectors = ["--wordvec_pretrain_file", str(pretrain)]
-    jobs = {}
-    if "tagger" in steps and not (out / TAGGER_FILE).exists():
-        # Through resume_tagger: Stanza's tagger has no checkpoint resume of its own.
-        tagger_best = work / "tagger" / "tagger.pt"
-        resume_from = start / TAGGER_FILE if start and not tagger_best.exists() else tagger_best
-        lr = ["--lr", str(args.tagger_lr)] if args.tagger_lr else []
-        jobs["tagger"] = stanza_command("service.nlp.resume_tagger", [
-            "--resume_from", str(resume_from),
-            *common, *with_vectors, *TAGGER_ARGS, *lr, "--max_steps", str(args.max_steps),
-            "--train_file", str(train_copy), "--eval_file", str(files["dev"]),
-            "--output_file", str(work / "tagger-dev-pred.conllu"),
-            "--save_dir", str(work / "tagger"), "--save_name", "tagger.pt"])
-    if "parser" in steps and not (out / PARSER_FILE).exists():
-        # Stanza prefers its own checkpoint in --save_dir over --continue_from, so a stopped
-        # continued run resumes where it stopped.
-        cont = ["--continue_from", str(start / PARSER_FILE)] if start else []
-        lr = ["--lr", str(args.parser_lr)] if args.parser_lr else []
-        jobs["parser"] = stanza_command("stanza.models.parser", [
-            *common, *with_vectors, *PARSER_ARGS, *cont, *lr, "--max_steps", str(args.max_steps),
-            "--train_file", str(train_copy), "--eval_file", str(files["dev"]),
-            "--output_file", str(work / "parser-dev-pred.conllu"),
-            "--save_dir", str(work / "parser"), "--save_name", "parser.pt"])
+    jobs = trainer_jobs(args, steps, files, train_copy, work, out, pretrain, start)
     if jobs:
         run_trainers(jobs, work / "logs", args.budget_minutes * 60, args.threads)
         for name, target in (("tagger", TAGGER_FILE), ("parser", PARSER_FILE)):
