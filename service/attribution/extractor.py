@@ -89,6 +89,12 @@ def extract_parsed(doc: ParsedDocument) -> Attribution:
         match = cues[word.index]
         if match is None or _inside_any(word.start, regions):
             continue
+        closing = None if match.manner_only else reported.closing_inverted_attribution(doc, word)
+        if closing is not None:
+            clause, speaker = closing
+            found.append(_classify(doc, clause, regions, word, match.lemma,
+                                   Span(word.start, word.end), speaker, clause.shape, claimed_regions))
+            continue
         clause = reported.answer_content(doc, word) or reported.complement_clause(doc, word, match.lemma)
         if clause is None and not match.manner_only:
             clause = reported.parenthetical_clause(doc, word)

@@ -236,7 +236,7 @@ def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Wor
     # ', said the official' is inverted only after a clause ('X happened, said ...'), not after an
     # aside ('The official, speaking on condition of anonymity, said ...').
     inverted = _follows_quote(doc, cue) or (cue.index > 0 and doc.words[cue.index - 1].text == ","
-                                            and _finite_verb_before(doc, cue))
+                                            and _finite_verb_before(doc, cue, quoted))
     subjects = [s for s in subjects if s.index < cue.index or inverted]
     if any(s.index < cue.index for s in subjects):
         # 'The official, speaking ..., said al-Muhandis had arrived': a second "subject" after
@@ -261,6 +261,7 @@ def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Wor
         return subjects[0]
     if _follows_quote(doc, cue) and cue.xpos != "VBG":
         # '"...," wrote Trump' / '"...," said the minister': the speaker follows the cue
+        # ('X happened, said the minister' is closing_inverted_attribution's)
         after = _nominal_after(doc, cue)
         if after is not None:
             return after
@@ -305,8 +306,7 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
         k.lemma.lower() in TOPIC_CASES or (k.lemma.lower() == "on" and lemma in TOPIC_ON_VERBS)
         for k in doc.children(c, "case"))]
     objects = [o for o in objects if not is_time_word(doc, o) and o.upos != "NUM"]
-    if objects and _follows_quote(doc, cue) and objects[0].index == _np_start(doc, objects[0]) \
-            and _np_start(doc, objects[0]) == cue.index + 1:
+    if objects and _follows_quote(doc, cue) and _np_start(doc, objects[0]) == cue.index + 1:
         # '"...," wrote Trump' / '"...," said the man who ...': a noun phrase right after a cue
         # that follows a closing mark is the inverted subject (whatever the parse made of it).
         return None
@@ -422,10 +422,11 @@ def _question_clause_after(doc: ParsedDocument, cue: Word, child: Word) -> bool:
     return bool(marks) and marks[0].lemma.lower() in ("whether", "if")
 
 
-def _finite_verb_before(doc: ParsedDocument, cue: Word) -> bool:
+def _finite_verb_before(doc: ParsedDocument, cue: Word, quoted=lambda word: False) -> bool:
+    """Whether the cue's sentence has a finite verb of its own (not inside quote marks) before it."""
     sentence = doc.sentence_of(cue)
     return any(w.xpos in _FINITE or w.has_feat("VerbForm=Fin") for w in doc.words[sentence.start:cue.index]
-               if w.upos in ("VERB", "AUX"))
+               if w.upos in ("VERB", "AUX") and not quoted(w))
 
 
 def _nominal_after(doc: ParsedDocument, cue: Word) -> Word | None:
@@ -505,6 +506,46 @@ def trailing_attribution_clause(doc: ParsedDocument, cue: Word, speaker: Word | 
     if len(words) < 3 or not _has_predicate(words, doc):
         return None
     return ReportedClause(words, "parenthetical")
+
+
+# Speech verbs that news writing inverts after the reported clause ('..., said the minister');
+# others take objects there (', told [reporters]', ', described [the scene] as ...').
+INVERSION_LEMMAS = frozenset({
+    "say", "add", "write", "tweet", "explain", "note", "recall", "continue", "insist", "argue",
+    "warn", "ask", "reply", "respond", "declare", "claim", "answer", "concede", "conclude", "observe",
+    "remark", "complain", "report", "announce", "state", "caution", "counter", "estimate", "predict",
+    "acknowledge", "admit", "suggest", "quip", "joke", "post", "email", "text", "testify"})
+
+
+def closing_inverted_attribution(doc: ParsedDocument, cue: Word) -> tuple[ReportedClause, Word] | None:
+    """'[X happened], said Rita Katz, the director of ...': a speech verb right after a comma and
+    followed by its speaker to the end of the sentence reports the whole sentence before it, however
+    the parse hung the verb. Returns the clause and the speaker's head word."""
+    sentence = doc.sentence_of(cue)
+    if cue.index - 1 <= sentence.start or doc.words[cue.index - 1].text != "," or cue.xpos == "VBG" \
+            or cue.lemma.lower() not in INVERSION_LEMMAS:  # ', described [the demonstrations]'
+        return None
+    speaker = _nominal_after(doc, cue)
+    if speaker is None:
+        return None
+    # After the speaker's own words only an aside set off by a comma (apposition, relative clause)
+    # or a time or place may follow: no second predicate of the sentence.
+    i = speaker.index + 1
+    while i < sentence.stop and doc.words[i].text not in (",", ".", "!", "?", ";", ":") \
+            and doc.words[i].upos not in ("VERB", "AUX"):
+        i += 1
+    if i < sentence.stop and doc.words[i].upos in ("VERB", "AUX"):
+        return None
+    words = _trim(doc.words[sentence.start:cue.index - 1])
+    if len(words) < 4 or not _has_predicate(words, doc):
+        return None
+    # the clause must be the sentence's own, not a quotation followed by its speaker's apposition
+    # ('"...," Steve Cohen, Democrat of Tennessee, told ...')
+    last_mark = max((w.index for w in words if w.upos == "PUNCT" and w.text in ('"', "''", "\u201d")), default=-1)
+    if not any(w.upos in ("VERB", "AUX") and (w.xpos in _FINITE or w.has_feat("VerbForm=Fin"))
+               for w in words if w.index > last_mark):
+        return None
+    return ReportedClause(words, "parenthetical"), speaker
 
 
 def _is_predicate_head(doc: ParsedDocument, head: Word) -> bool:

@@ -324,3 +324,19 @@ def test_participle_after_a_noun_clause_takes_the_main_subject(run):
 def test_according_to_source_mention_leaves_out_to(run):
     quote = only(run("The ministry confirmed the figures, according to the semi-official Fars news agency."))
     assert quote.speaker.mention == "the semi-official Fars news agency"
+
+
+def test_closing_inverted_attribution_reports_the_sentence_before_it(run):
+    text = ("The group also uses the same photo of a bearded man's face over and over again, said "
+            "Rita Katz, the director of an intelligence group, which tracks extremists.")
+    quote = only(run(text))
+    assert quote.text == "The group also uses the same photo of a bearded man's face over and over again"
+    assert quote.speaker.mention.startswith("Rita Katz")
+
+
+def test_verb_with_an_object_after_a_comma_is_not_inverted(run):
+    text = ("Police Commissioner Richard Ross, who spent the morning in the streets near City Hall, "
+            "described the demonstrations as largely peaceful.")
+    quote = only(run(text))
+    assert "demonstrations" not in quote.speaker.mention
+    assert "Ross" in quote.speaker.mention or quote.speaker.mention == "who"
