@@ -477,7 +477,7 @@ def _previous_attributed(found: list[_Found], regions: list[QuotedRegion], k: in
     """The direct quote with a cue that took the region just before regions[k]."""
     if k == 0:
         return None
-    return next((f for f in found if f.type is QuoteType.DIRECT and f.cue is not None
+    return next((f for f in found if f.type in (QuoteType.DIRECT, QuoteType.MIXED) and f.cue is not None
                  and f.region_keys and f.region_keys[-1] == k - 1), None)
 
 
@@ -492,6 +492,10 @@ def _continues_in_paragraph(doc: ParsedDocument, before: QuotedRegion, region: Q
         return False
     gap = [w for w in doc.words_between(before.outer.end, region.outer.start) if w.upos != "PUNCT"]
     if not gap:
+        return True
+    if all(w.sentence == previous.cue.sentence for w in gap) and previous.cue.start < region.outer.start:
+        # '"X," Weaver said in a statement on Friday. "Y"': only the rest of the attribution's
+        # own sentence stands between
         return True
     # Only the attribution itself may stand between: the cue's own phrase, its speaker with any
     # apposition or relative clause ('said Steven Ekovich, a broker who represents sellers.').

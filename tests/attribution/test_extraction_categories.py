@@ -340,3 +340,10 @@ def test_verb_with_an_object_after_a_comma_is_not_inverted(run):
     quote = only(run(text))
     assert "demonstrations" not in quote.speaker.mention
     assert "Ross" in quote.speaker.mention or quote.speaker.mention == "who"
+
+
+def test_quotation_after_the_rest_of_its_attribution_sentence_continues_the_quote(run):
+    text = ("Far-right parties “have and will continue to conflate refugees with terrorism,” Mr. Rahman "
+            "said on Friday. “This will in turn put more pressure on the government.”")
+    quote = only(run(text))
+    assert "conflate refugees" in quote.text and quote.text.endswith("on the government.")
