@@ -181,6 +181,8 @@ def predict(model, word, word_mask, wordchars, wordchars_mask, upos, xpos, ufeat
             scores = torch.einsum("ti,ijr,tj->tr", d, weight, h) + bias
             labels.append(scores.argmax(1))
         raw_labels = torch.cat(labels).cpu().numpy() if labels else np.zeros(0, dtype=np.int64)
+        # one lookup table instead of a vocabulary call per word
+        label_names = vocab.unmap(list(range(VOCAB_PREFIX_SIZE, VOCAB_PREFIX_SIZE + weight.shape[2])))
 
         out = []
         at = 0
@@ -188,7 +190,7 @@ def predict(model, word, word_mask, wordchars, wordchars_mask, upos, xpos, ufeat
             n_words = len(tree) - 1
             raw_ids = raw_labels[at:at + n_words]
             at += n_words
-            deprels = vocab.unmap([int(r) + VOCAB_PREFIX_SIZE for r in raw_ids])
+            deprels = [label_names[r] for r in raw_ids.tolist()]
             if resolve_head_constraints and find_head_constraint_violations(tree, deprels):
                 n = sentlens[i]
                 pair_scores = scorer.scorer.W_bilin(dep_side[i:i + 1, :n], head_side[i:i + 1, :n])
