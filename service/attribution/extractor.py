@@ -313,7 +313,7 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
             keys = (k, k + 1)
             how = "split"
         if match is not None and keys == (k,):
-            owner = _owner_of_next_half(doc, regions, k, match.word, found)
+            owner = _owner_of_next_half(doc, regions, k, match.word, found, cues)
             if owner is not None:
                 # '"X," Bond said, "Y"' where the parse made "Y" the complement of "said": one
                 # split quote, from the first half's mark to the second's
@@ -359,7 +359,7 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
 
 
 def _owner_of_next_half(doc: ParsedDocument, regions: list[QuotedRegion], k: int, cue: Word,
-                        found: list[_Found]) -> _Found | None:
+                        found: list[_Found], cues) -> _Found | None:
     """The quote already found for regions[k+1] through the same cue, when regions[k] is the
     first half of a split quote around that cue: '"X," he said, "Y"'."""
     if k + 1 >= len(regions) or regions[k].close_mark is None:
@@ -369,8 +369,9 @@ def _owner_of_next_half(doc: ParsedDocument, regions: list[QuotedRegion], k: int
         return None
     if doc.text[region.content.start:region.content.end].rstrip()[-1:] not in (",", "\u2014", "-", "\u2026", ":"):
         return None
-    if len(doc.words_between(region.outer.end, nxt.outer.start)) > SPLIT_GAP_MAX_WORDS:
-        return None
+    gap = doc.words_between(region.outer.end, nxt.outer.start)
+    if len(gap) > SPLIT_GAP_MAX_WORDS or any(w.index != cue.index and cues[w.index] for w in gap):
+        return None  # '"X," she said, adding, "Y"': the second half has a cue of its own
     return next((f for f in found if f.cue is not None and f.cue.index == cue.index and f.region_keys
                  and f.region_keys[0] == k + 1 and f.span.start >= nxt.content.start), None)
 

@@ -692,7 +692,7 @@ def surface_bare_clause(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedC
     start = cue.index + 1
     # 'told The Washington Post on Thursday [he was ...]', 'announcing on Wednesday [he ...]'
     skippable = [c for c in doc.children(cue, "obj", "iobj", "obl", "advmod", "obl:tmod", "obl:npmod")
-                 if c.index > cue.index]
+                 if c.index > cue.index and c.xpos != "PRP$"]  # 'said [her] net worth was ...' opens the clause
     for child in sorted(skippable, key=lambda c: c.index):
         span = doc.subtree(child)
         if span[0].index == start and span[-1].index - start < 8:
@@ -731,11 +731,22 @@ def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, cue: Word, i
     if len(words) != len(clause.words):
         clause = ReportedClause(words, clause.shape)
     for k, w in enumerate(clause.words):
-        if k >= 3 and w.rel in ("advcl", "conj", "parataxis") and is_cue(w):
+        if k < 3 or not is_cue(w):
+            continue
+        if w.rel in ("advcl", "conj", "parataxis"):
             start = doc.subtree(w)[0].index
-            kept = _trim([x for x in clause.words if x.index < start])
-            if len(kept) >= 3:
-                return ReportedClause(kept, clause.shape)
+        else:
+            # 'one company says X, another says Y' (the parse made the second report the root):
+            # a cue with its own subject after a comma starts a report of its own
+            subjects = [c for c in doc.children(w, *SUBJECT_RELS) if c.index < w.index]
+            if not subjects:
+                continue
+            start = doc.subtree(subjects[0])[0].index
+            if start <= clause.words[0].index or doc.words[start - 1].text not in (",", ";"):
+                continue
+        kept = _trim([x for x in clause.words if x.index < start])
+        if len(kept) >= 3:
+            return ReportedClause(kept, clause.shape)
     return clause
 
 

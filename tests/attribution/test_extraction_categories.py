@@ -347,3 +347,19 @@ def test_quotation_after_the_rest_of_its_attribution_sentence_continues_the_quot
             "said on Friday. “This will in turn put more pressure on the government.”")
     quote = only(run(text))
     assert "conflate refugees" in quote.text and quote.text.endswith("on the government.")
+
+
+def test_two_reports_in_one_sentence_stay_apart(run):
+    text = "While one company says there are more than 2,400 billionaires in the world, another says there are about 1,800."
+    quotes = run(text)
+    assert [q.text for q in quotes] == ["there are more than 2,400 billionaires in the world",
+                                        "there are about 1,800"]
+    assert [q.speaker.mention for q in quotes] == ["one company", "another"]
+
+
+def test_quotation_after_adding_is_not_merged_into_the_first(run):
+    text = ("“Flint, a city that is majority African-American, has been drinking lead-contaminated "
+            "water,” she said, adding, “I’ll tell you what — if the kids in a rich suburb had been "
+            "drinking this water, it would have been fixed.”")
+    quotes = [q for q in run(text) if q.type is QuoteType.DIRECT]
+    assert len(quotes) == 2
