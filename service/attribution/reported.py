@@ -92,8 +92,10 @@ def _contiguous(words: list[Word], around: Word) -> list[Word]:
 
 def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> ReportedClause | None:
     """The clause a speech verb takes as its complement, on either side of it."""
+    lemma = cue_lemma or cue.lemma.lower()
     candidates = [c for c in doc.children(cue) if c.deprel in COMPLEMENT_RELS or c.rel == "ccomp"
-                  or _that_clause_after(doc, cue, c) or _question_clause_after(doc, cue, c)]
+                  or _that_clause_after(doc, cue, c) or _question_clause_after(doc, cue, c)
+                  or _infinitive_after(doc, cue, c, lemma)]
     if _follows_quote(doc, cue):
         # '"...," said Biden, who served ...': what an inverted cue reports is the quotation before it
         candidates = [c for c in candidates if c.index < cue.index]
@@ -106,7 +108,6 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
            if o.index == cue.index + 1):
         return None  # 'said yes while ...': the answer is the report (object_content)
     # xcomp is reported speech only for a few verbs' infinitives (urged X to ...): keep finite ones.
-    lemma = cue_lemma or cue.lemma.lower()
     candidates = [c for c in candidates if c.rel != "xcomp" or c.upos in ("VERB", "AUX") and (
         lemma in INFINITIVE_VERBS or not any(k.lemma == "to" for k in doc.children(c, "mark")))]
     # Adverbial clauses mislabelled as complements ("said when asked") report nothing.
@@ -325,13 +326,15 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
         words = [w for o in objects for w in doc.subtree(o)] + [w for x in infinitives for w in doc.subtree(x)]
     elif objects:
         obj = objects[-1]
-        if obj.upos == "PRON" and obj.lemma.lower() not in ("yes", "no", "nothing", "something", "everything"):
-            return None
         words = doc.subtree(obj)
         # accused [X of Y], criticized [X for Y], described [X as Y]
-        for extra in doc.children(cue, "obl", "advcl", "xcomp"):
-            if extra.index > obj.index and any(k.lemma.lower() in ("of", "for", "as") for k in doc.children(extra, "case", "mark")):
-                words += doc.subtree(extra)
+        extras = [e for e in doc.children(cue, "obl", "advcl", "xcomp") if e.index > obj.index and any(
+            k.lemma.lower() in ("of", "for", "as") for k in doc.children(e, "case", "mark"))]
+        if obj.upos == "PRON" and obj.lemma.lower() not in ("yes", "no", "nothing", "something", "everything") \
+                and not extras:
+            return None  # 'praised him': a target, not a report; 'accused him [of X]' is one
+        for extra in extras:
+            words += doc.subtree(extra)
     elif topics:
         topic = topics[0]
         words = [w for w in doc.subtree(topic) if not (w.rel == "case" and doc.head_of(w) is topic)]
@@ -412,6 +415,12 @@ def _that_clause_after(doc: ParsedDocument, cue: Word, child: Word) -> bool:
 
 
 QUESTION_VERBS = frozenset({"ask", "wonder", "inquire", "query", "question"})
+
+
+def _infinitive_after(doc: ParsedDocument, cue: Word, child: Word, lemma: str) -> bool:
+    """'vowed last month [to take his campaign ...]' parsed as an adverbial clause."""
+    return (lemma in INFINITIVE_VERBS and child.rel == "advcl" and child.index > cue.index
+            and any(k.lemma == "to" and k.index < child.index for k in doc.children(child, "mark")))
 
 
 def _question_clause_after(doc: ParsedDocument, cue: Word, child: Word) -> bool:

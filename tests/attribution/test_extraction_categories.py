@@ -363,3 +363,15 @@ def test_quotation_after_adding_is_not_merged_into_the_first(run):
             "drinking this water, it would have been fixed.”")
     quotes = [q for q in run(text) if q.type is QuoteType.DIRECT]
     assert len(quotes) == 2
+
+
+def test_accusing_a_pronoun_of_something_is_a_report(run):
+    text = "Biden campaigned in Scranton, accusing him of endangering the lives of US troops."
+    quote = only(run(text))
+    assert quote.text == "him of endangering the lives of US troops"
+    assert quote.speaker.mention == "Biden"
+
+
+def test_vowed_with_the_infinitive_parsed_as_adverbial(run):
+    quote = only(run("The Independent Vermont senator vowed last month to take his campaign all the way to the convention."))
+    assert quote.text == "to take his campaign all the way to the convention"
