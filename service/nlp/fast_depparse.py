@@ -48,8 +48,9 @@ def install(pipeline) -> bool:
 
 def decode_tree(scores):
     """The best single-root tree for ``scores`` (scores[d, h]: head h for dependent d), as
-    ``chuliu_edmonds_one_root`` finds it. When every word's best head already forms a tree with
-    one root, that is the best tree of all, hence the best single-root one: no search needed."""
+    ``chuliu_edmonds_one_root`` finds it. The best tree of all, when it has one root, is also the
+    best single-root one: when every word's best head already forms such a tree no search is
+    needed, and otherwise a plain Chu-Liu-Edmonds search usually finds it."""
     import numpy as np
 
     greedy = scores.copy()
@@ -57,8 +58,17 @@ def decode_tree(scores):
     greedy[0] = -np.inf
     greedy[0, 0] = 0
     tree = greedy.argmax(axis=1)
-    if np.count_nonzero(tree[1:] == 0) == 1 and not find_cycles(tree):
-        return tree
+    cycles = find_cycles(tree)
+    if not cycles:
+        if np.count_nonzero(tree[1:] == 0) == 1:
+            return tree
+    else:
+        # The best tree of all, found without Stanza's root penalty (which makes every word avoid
+        # the root first and so costs many contractions): when it has one root it is also the best
+        # single-root tree.
+        unconstrained = chuliu_edmonds.chuliu_edmonds(scores.astype(np.float64))
+        if np.count_nonzero(unconstrained[1:] == 0) == 1:
+            return unconstrained
     return chuliu_edmonds.chuliu_edmonds_one_root(scores)
 
 
