@@ -1,4 +1,4 @@
-"""The fast depparse predictor (service.nlp.fast_depparse) must give Stanza's own parses."""
+"""The parse-path speed-ups (service.nlp.fast_depparse, fast_tagger) must give Stanza's own output."""
 
 from __future__ import annotations
 
@@ -55,3 +55,17 @@ def test_pipeline_parses_the_article_as_stanza_does(parser):
     slow_arcs = [(w.head, w.deprel) for s in slow.sentences for w in s.words]
     assert len(fast_arcs) > 500
     assert fast_arcs == slow_arcs
+
+
+def test_tagger_feature_cache_gives_stanzas_features(parser):
+    feats_vocab = parser.pipeline.processors["pos"].trainer.vocab["feats"]
+    assert "id2unit" in vars(feats_vocab), "load_pipeline should install the feature cache"
+    text = ARTICLE.read_text(encoding="utf-8")
+    cached = parser.parse([text])[0]
+    cached_lookup = feats_vocab.id2unit
+    try:
+        del feats_vocab.id2unit
+        plain = parser.parse([text])[0]
+    finally:
+        feats_vocab.id2unit = cached_lookup
+    assert [w.feats for s in cached.sentences for w in s.words] == [w.feats for s in plain.sentences for w in s.words]
