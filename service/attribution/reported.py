@@ -116,12 +116,12 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
         and doc.subtree(c)[0].lemma.lower() not in NON_REPORT_MARKS]  # 'after X won' however parsed
     candidates = [c for c in candidates if not _starts_relative(doc, c)]
     # 'she said, adding ...': a participle after a comma is the reporter's next act, not content
-    candidates = [c for c in candidates if not (c.xpos == "VBG" and doc.subtree(c)[0].index > cue.index
-                                                and doc.words[doc.subtree(c)[0].index - 1].text == ",")]
+    candidates = [c for c in candidates if not (c.xpos == "VBG" and _subtree_start(doc, c) > cue.index
+                                                and doc.words[_subtree_start(doc, c) - 1].text == ",")]
     if not candidates:
         return None
     # Prefer ccomp, then the clause nearest the cue ("said [X], killing Y": X, not the participle).
-    candidates.sort(key=lambda c: (c.rel != "ccomp", abs(doc.subtree(c)[0].index - cue.index)))
+    candidates.sort(key=lambda c: (c.rel != "ccomp", abs(_subtree_start(doc, c) - cue.index)))
     clause_head = candidates[0]
     if not _is_predicate_head(doc, clause_head):
         return None  # "said X, [a broker who ...]": a noun phrase, not a reported clause
@@ -213,13 +213,15 @@ def speaker_head(doc: ParsedDocument, cue: Word, quoted=lambda word: False) -> W
     ("..., saying ...", "... and said ...") the subject of the verb it hangs on; when the parse
     leads nowhere, the subject of the sentence's main clause before the cue. ``quoted`` tells
     whether a word lies inside quote marks (a speaker never does)."""
-    if cue.xpos == "VBG" and cue.rel != "root" and cue.index > 0 and doc.words[cue.index - 1].text == ",":
+    participle = cue.xpos == "VBG" and cue.rel != "root" and cue.index > 0 and doc.words[cue.index - 1].text == ","
+    if participle:
         # ', saying X': the reporter is the main clause's subject, wherever the parse hung the
         # participle ('Lewandowski rejected the idea that the developer would be ..., saying')
         main = main_clause_subject(doc, cue, quoted)
         if main is not None:
             return main
-    return (_speaker_by_parse(doc, cue, 0, quoted) or main_clause_subject(doc, cue, quoted)
+    return (_speaker_by_parse(doc, cue, 0, quoted)
+            or (None if participle else main_clause_subject(doc, cue, quoted))  # tried above
             or _opening_noun_phrase(doc, cue, quoted))
 
 
@@ -307,7 +309,7 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
         k.lemma.lower() in TOPIC_CASES or (k.lemma.lower() == "on" and lemma in TOPIC_ON_VERBS)
         for k in doc.children(c, "case"))]
     objects = [o for o in objects if not is_time_word(doc, o) and o.upos != "NUM"]
-    if objects and _follows_quote(doc, cue) and _np_start(doc, objects[0]) == cue.index + 1:
+    if objects and _follows_quote(doc, cue) and _subtree_start(doc, objects[0]) == cue.index + 1:
         # '"...," wrote Trump' / '"...," said the man who ...': a noun phrase right after a cue
         # that follows a closing mark is the inverted subject (whatever the parse made of it).
         return None
@@ -357,7 +359,8 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
     return ReportedClause(words, shape)
 
 
-def _np_start(doc: ParsedDocument, head: Word) -> int:
+def _subtree_start(doc: ParsedDocument, head: Word) -> int:
+    """Index of the first word of ``head``'s subtree (where its phrase or clause starts)."""
     return doc.subtree(head)[0].index
 
 
@@ -670,7 +673,7 @@ def main_clause_subject(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
         subjects = [s for s in doc.children(root, *SUBJECT_RELS)
                     if s.index < root.index and s.upos in SPEAKER_UPOS and not quoted(s)]
         return subjects[0] if subjects else None
-    if root.upos in ("PROPN", "NOUN") and doc.subtree(root)[0].index == sentence.start:
+    if root.upos in ("PROPN", "NOUN") and _subtree_start(doc, root) == sentence.start:
         return root  # the sentence opens with its subject; the parse lost the verb
     return None
 
@@ -743,14 +746,14 @@ def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, cue: Word, i
         if k < 3 or not is_cue(w):
             continue
         if w.rel in ("advcl", "conj", "parataxis"):
-            start = doc.subtree(w)[0].index
+            start = _subtree_start(doc, w)
         else:
             # 'one company says X, another says Y' (the parse made the second report the root):
             # a cue with its own subject after a comma starts a report of its own
             subjects = [c for c in doc.children(w, *SUBJECT_RELS) if c.index < w.index]
             if not subjects:
                 continue
-            start = doc.subtree(subjects[0])[0].index
+            start = _subtree_start(doc, subjects[0])
             if start <= clause.words[0].index or doc.words[start - 1].text not in (",", ";"):
                 continue
         kept = _trim([x for x in clause.words if x.index < start])
