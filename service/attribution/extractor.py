@@ -358,20 +358,30 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
     return out
 
 
+def _halves_around(doc: ParsedDocument, regions: list[QuotedRegion], k: int, cue: Word, cues) -> bool:
+    """Whether regions[k] and regions[k+1] read as the two halves of one quotation around ``cue``:
+    the first left open (',' '—' ':' ...), only a short attribution with that cue and no other
+    between them, on one line ('"X," he said, "Y"' / '"X," he said. "Y"')."""
+    if k + 1 >= len(regions) or regions[k].close_mark is None:
+        return False
+    region, nxt = regions[k], regions[k + 1]
+    if "\n" in doc.text[region.outer.end:nxt.outer.start]:
+        return False
+    gap = doc.words_between(region.outer.end, nxt.outer.start)
+    if len(gap) > SPLIT_GAP_MAX_WORDS or all(w.index != cue.index for w in gap):
+        return False
+    if any(w.index != cue.index and cues[w.index] for w in gap):
+        return False  # '"X," she said, adding, "Y"': the second half has a cue of its own
+    return doc.text[region.content.start:region.content.end].rstrip()[-1:] in (",", "\u2014", "-", "\u2026", ":")
+
+
 def _owner_of_next_half(doc: ParsedDocument, regions: list[QuotedRegion], k: int, cue: Word,
                         found: list[_Found], cues) -> _Found | None:
     """The quote already found for regions[k+1] through the same cue, when regions[k] is the
     first half of a split quote around that cue: '"X," he said, "Y"'."""
-    if k + 1 >= len(regions) or regions[k].close_mark is None:
+    if not _halves_around(doc, regions, k, cue, cues):
         return None
-    region, nxt = regions[k], regions[k + 1]
-    if "\n" in doc.text[region.outer.end:nxt.outer.start] or not region.outer.end <= cue.start < nxt.outer.start:
-        return None
-    if doc.text[region.content.start:region.content.end].rstrip()[-1:] not in (",", "\u2014", "-", "\u2026", ":"):
-        return None
-    gap = doc.words_between(region.outer.end, nxt.outer.start)
-    if len(gap) > SPLIT_GAP_MAX_WORDS or any(w.index != cue.index and cues[w.index] for w in gap):
-        return None  # '"X," she said, adding, "Y"': the second half has a cue of its own
+    nxt = regions[k + 1]
     return next((f for f in found if f.cue is not None and f.cue.index == cue.index and f.region_keys
                  and f.region_keys[0] == k + 1 and f.span.start >= nxt.content.start), None)
 
@@ -379,18 +389,10 @@ def _owner_of_next_half(doc: ParsedDocument, regions: list[QuotedRegion], k: int
 def _split_continuation(doc: ParsedDocument, regions: list[QuotedRegion], k: int, cue: Word,
                         claimed: set[int], cues: dict[int, cue_lexicon.CueMatch | None]) -> bool:
     """Whether regions[k+1] continues regions[k] across its attribution: '"X," he said. "Y"'."""
-    if k + 1 >= len(regions) or k + 1 in claimed:
+    if k + 1 in claimed or not _halves_around(doc, regions, k, cue, cues):
         return False
-    region, nxt = regions[k], regions[k + 1]
-    if region.close_mark is None or "\n" in doc.text[region.outer.end:nxt.outer.start]:
-        return False
-    gap = doc.words_between(region.outer.end, nxt.outer.start)
-    if not 0 < len(gap) <= SPLIT_GAP_MAX_WORDS or all(w.index != cue.index for w in gap):
-        return False
-    if any(w.index != cue.index and cues[w.index] for w in gap):
-        return False
-    first_half_open = doc.text[region.content.start:region.content.end].rstrip()[-1:] in (",", "\u2014", "-", "\u2026", ":")
-    if not first_half_open or not _attribution_adjacent(doc, nxt, cue, regions):
+    nxt = regions[k + 1]
+    if not _attribution_adjacent(doc, nxt, cue, regions):
         return False
     # '"X," said A. "Y," said B.': the second quotation has an attribution of its own.
     nxt_words = doc.words_between(nxt.content.start, nxt.content.end)

@@ -437,7 +437,7 @@ def _question_clause_after(doc: ParsedDocument, cue: Word, child: Word) -> bool:
 def _finite_verb_before(doc: ParsedDocument, cue: Word, quoted=lambda word: False) -> bool:
     """Whether the cue's sentence has a finite verb of its own (not inside quote marks) before it."""
     sentence = doc.sentence_of(cue)
-    return any(w.xpos in _FINITE or w.has_feat("VerbForm=Fin") for w in doc.words[sentence.start:cue.index]
+    return any(_is_finite(w) for w in doc.words[sentence.start:cue.index]
                if w.upos in ("VERB", "AUX") and not quoted(w))
 
 
@@ -554,8 +554,7 @@ def closing_inverted_attribution(doc: ParsedDocument, cue: Word) -> tuple[Report
     # the clause must be the sentence's own, not a quotation followed by its speaker's apposition
     # ('"...," Steve Cohen, Democrat of Tennessee, told ...')
     last_mark = max((w.index for w in words if w.upos == "PUNCT" and w.text in ('"', "''", "\u201d")), default=-1)
-    if not any(w.upos in ("VERB", "AUX") and (w.xpos in _FINITE or w.has_feat("VerbForm=Fin"))
-               for w in words if w.index > last_mark):
+    if not any(w.upos in ("VERB", "AUX") and _is_finite(w) for w in words if w.index > last_mark):
         return None
     return ReportedClause(words, "parenthetical"), speaker
 
@@ -689,7 +688,11 @@ def _cut_trailing_participle(words: list[Word]) -> list[Word]:
 
 BARE_CLAUSE_LEMMAS = frozenset({"say", "claim", "insist", "warn", "write", "tweet", "announce",
                                 "confirm", "add", "predict", "acknowledge", "admit", "argue"})
-_FINITE = ("VBD", "VBZ", "VBP", "MD")
+FINITE_XPOS = ("VBD", "VBZ", "VBP", "MD")
+
+
+def _is_finite(word: Word) -> bool:
+    return word.xpos in FINITE_XPOS or word.has_feat("VerbForm=Fin")
 
 
 SURFACE_SUBJECT_MAX_WORDS = 12  # 'said [the prime minister's Dec. 28 meeting with Trump] was ...'
@@ -717,7 +720,7 @@ def surface_bare_clause(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedC
             "he", "she", "it", "they", "we", "i", "you", "there", "this", "that"):
         return None
     window = doc.words[start:min(sentence.stop, start + SURFACE_SUBJECT_MAX_WORDS)]
-    if not any(w.xpos in _FINITE for w in window[1:]):
+    if not any(w.xpos in FINITE_XPOS for w in window[1:]):
         return None
     words = _trim(_to_clause_end(doc, start, sentence.stop))
     if len(words) < 3:
@@ -764,7 +767,7 @@ def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, cue: Word, i
 
 def _is_finite_clause(doc: ParsedDocument, head: Word) -> bool:
     verbs = [head] + doc.children(head, "aux", "aux:pass", "cop")
-    return any(v.xpos in _FINITE or v.has_feat("VerbForm=Fin") for v in verbs) or head.upos not in ("VERB", "AUX")
+    return any(_is_finite(v) for v in verbs) or head.upos not in ("VERB", "AUX")
 
 
 def answer_content(doc: ParsedDocument, cue: Word) -> ReportedClause | None:

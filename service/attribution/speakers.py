@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from service.attribution.parsed import ParsedDocument, Word
-from service.attribution.reported import OPENING_ADVERBS, TIME_WORDS
+from service.attribution.reported import FINITE_XPOS, OPENING_ADVERBS, TIME_WORDS
 from service.attribution.spans import Span, Speaker, SpeakerEntry, SpeakerKind
 
 _HERE = Path(__file__).parent
@@ -285,7 +285,7 @@ class SpeakerResolver:
         while i < len(self.doc.words) and self.doc.words[i].upos == "PUNCT":
             i += 1
         return (i < len(self.doc.words) and self.doc.words[i].sentence == chain[-1].sentence
-                and self.doc.words[i].upos in ("VERB", "AUX") and self.doc.words[i].xpos in ("VBD", "VBZ", "VBP", "MD"))
+                and self.doc.words[i].upos in ("VERB", "AUX") and self.doc.words[i].xpos in FINITE_XPOS)
 
     @staticmethod
     def _compatible(entity: Entity, gender: str | None, number: str) -> bool:
