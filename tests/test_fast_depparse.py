@@ -57,15 +57,23 @@ def test_pipeline_parses_the_article_as_stanza_does(parser):
     assert fast_arcs == slow_arcs
 
 
-def test_tagger_feature_cache_gives_stanzas_features(parser):
+def test_tagger_output_speedups_give_stanzas_tags(parser):
+    model = parser.pipeline.processors["pos"].trainer.model
     feats_vocab = parser.pipeline.processors["pos"].trainer.vocab["feats"]
     assert "id2unit" in vars(feats_vocab), "load_pipeline should install the feature cache"
+    assert "forward" in vars(model), "load_pipeline should hand the tagger's predictions over as numpy"
     text = ARTICLE.read_text(encoding="utf-8")
-    cached = parser.parse([text])[0]
-    cached_lookup = feats_vocab.id2unit
+    fast = parser.parse([text])[0]
+    cached_lookup, numpy_forward = feats_vocab.id2unit, model.forward
     try:
         del feats_vocab.id2unit
+        del model.forward
         plain = parser.parse([text])[0]
     finally:
-        feats_vocab.id2unit = cached_lookup
-    assert [w.feats for s in cached.sentences for w in s.words] == [w.feats for s in plain.sentences for w in s.words]
+        feats_vocab.id2unit, model.forward = cached_lookup, numpy_forward
+
+    def tags(doc):
+        return [(w.upos, w.xpos, w.feats) for s in doc.sentences for w in s.words]
+
+    assert len(tags(fast)) > 500
+    assert tags(fast) == tags(plain)

@@ -167,29 +167,37 @@ def predict(model, word, word_mask, wordchars, wordchars_mask, upos, xpos, ufeat
 
         trees = [decode_tree(arc_log_probs[i][:n, :n]) for i, n in enumerate(sentlens)]
 
-        # The deprel scorer's two projections, with the bias column PairwiseBiaffineScorer adds.
+        # The deprel scorer's two projections (with the bias column PairwiseBiaffineScorer adds),
+        # taken only at the rows needed: each real word as a dependent, each chosen head once.
         scorer = model.deprel
-        dep_side = _with_ones(scorer.hidden_func(scorer.W1(hidden)))
-        head_side = _with_ones(scorer.hidden_func(scorer.W2(hidden)))
+        def dep_projection(x):
+            return _with_ones(scorer.hidden_func(scorer.W1(x)))
+
+        def head_projection(x):
+            return _with_ones(scorer.hidden_func(scorer.W2(x)))
+
         weight = scorer.scorer.W_bilin.weight  # I x J x R
         bias = scorer.scorer.W_bilin.bias
 
-        # One (dependent, chosen head) pair per real word, flattened across the batch.
-        rows, dependents, heads = [], [], []
-        for i, tree in enumerate(trees):
-            for j in range(1, len(tree)):
-                rows.append(i)
-                dependents.append(j)
-                heads.append(int(tree[j]))
-        rows_t = torch.tensor(rows, dtype=torch.long, device=hidden.device)
-        dep_vectors = dep_side[rows_t, torch.tensor(dependents, device=hidden.device)]
-        head_vectors = head_side[rows_t, torch.tensor(heads, device=hidden.device)]
+        # One (dependent, chosen head) pair per real word, flattened across the batch, as row
+        # numbers of the flattened (sentence x position) hidden states.
+        width = hidden.size(1)
+        starts = np.arange(len(trees)) * width
+        dep_rows = np.concatenate([start + np.arange(1, len(tree)) for start, tree in zip(starts, trees)])
+        head_rows = np.concatenate([start + tree[1:] for start, tree in zip(starts, trees)])
+        flat_hidden = hidden.reshape(-1, hidden.size(-1))
+        dep_vectors = dep_projection(flat_hidden[torch.from_numpy(dep_rows).to(hidden.device)])
+        head_keys = torch.from_numpy(head_rows.astype(np.int64)).to(hidden.device)
+        # A head's half of the bilinear form (W contracted with its vector, I x R) is shared by
+        # all its dependents: computed once per distinct head, about half as many as words.
+        n_in, n_head, n_rel = weight.shape
+        weight_by_head = weight.permute(1, 0, 2).reshape(n_head, n_in * n_rel)  # J x (I R)
         labels = []
-        for at in range(0, len(rows), LABEL_CHUNK_TOKENS):
+        for at in range(0, len(dep_rows), LABEL_CHUNK_TOKENS):
             d = dep_vectors[at:at + LABEL_CHUNK_TOKENS]
-            h = head_vectors[at:at + LABEL_CHUNK_TOKENS]
-            scores = torch.einsum("ti,ijr,tj->tr", d, weight, h) + bias
-            labels.append(scores.argmax(1))
+            distinct, which = torch.unique(head_keys[at:at + LABEL_CHUNK_TOKENS], return_inverse=True)
+            per_head = (head_projection(flat_hidden[distinct]) @ weight_by_head).view(-1, n_in, n_rel)
+            labels.append((_scores_by_head(d, which, per_head) + bias).argmax(1))
         raw_labels = torch.cat(labels).cpu().numpy() if labels else np.zeros(0, dtype=np.int64)
         # one lookup table instead of a vocabulary call per word
         label_names = vocab.unmap(list(range(VOCAB_PREFIX_SIZE, VOCAB_PREFIX_SIZE + weight.shape[2])))
@@ -203,13 +211,32 @@ def predict(model, word, word_mask, wordchars, wordchars_mask, upos, xpos, ufeat
             deprels = [label_names[r] for r in raw_ids.tolist()]
             if resolve_head_constraints and find_head_constraint_violations(tree, deprels):
                 n = sentlens[i]
-                pair_scores = scorer.scorer.W_bilin(dep_side[i:i + 1, :n], head_side[i:i + 1, :n])
+                words = hidden[i:i + 1, :n]
+                pair_scores = scorer.scorer.W_bilin(dep_projection(words), head_projection(words))
                 label_log_probs = F.log_softmax(pair_scores, 3)[0].cpu().numpy()
                 tree, raw_ids = resolve_head_constraint_violations(
                     arc_log_probs[i][:n, :n], label_log_probs, tree, vocab)
                 deprels = vocab.unmap([int(r) + VOCAB_PREFIX_SIZE for r in raw_ids])
             out.append([[int(h), d] for h, d in zip(tree[1:], deprels)])
     return out
+
+
+def _scores_by_head(dep_vectors, which, per_head):
+    """Label scores of each dependent, ``dep_vectors[t] @ per_head[which[t]]``: the dependents
+    of one head are stacked (padded to the most any head has) and multiplied by that head's
+    matrix in one batched product, so no per-dependent copy of its matrix is made."""
+    import torch
+
+    order = torch.argsort(which, stable=True)
+    grouped = which[order]
+    counts = torch.bincount(grouped, minlength=per_head.size(0))
+    starts = torch.cumsum(counts, 0) - counts
+    slot = torch.arange(len(order), device=which.device) - starts[grouped]
+    stacked = dep_vectors.new_zeros(per_head.size(0), int(counts.max()), dep_vectors.size(1))
+    stacked[grouped, slot] = dep_vectors[order]
+    scores = torch.empty(len(order), per_head.size(2), dtype=per_head.dtype, device=which.device)
+    scores[order] = torch.bmm(stacked, per_head)[grouped, slot]
+    return scores
 
 
 def _with_ones(x):

@@ -49,6 +49,7 @@ class DocumentParser:
         self._lock = threading.Lock()
         self._segmenter = NewsSegmenter()
         started = time.perf_counter()
+        self._batch_tokens = batch_tokens
         self._nlp = load_pipeline(spec, use_gpu=use_gpu, batch_tokens=batch_tokens)
         self._after_tokenize = [name for name in self._nlp.processors if name != "tokenize"]
         log.info("loaded %s (%s) in %.1fs with %d torch threads", spec.label, spec.source,
@@ -78,15 +79,17 @@ class DocumentParser:
     def parse_with_stanza_path(self, texts: list[str]):
         """``parse`` as Stanza alone would do it: its depparse predictor and decoder, its
         tokenize step. Same parses, slower; benchmarks measure the difference with it."""
-        from service.nlp import fast_depparse
+        from service.nlp import batching, fast_depparse
 
         docs = [self._segmented(text) for text in texts]
         with self._lock:
             fast_depparse.uninstall(self._nlp)
+            batching.uninstall(self._nlp)
             try:
                 return self._nlp(docs)
             finally:
                 fast_depparse.install(self._nlp)
+                batching.install(self._nlp, self._batch_tokens)
 
     def _segmented(self, text: str):
         """A Stanza Document holding our tokens and sentences (split on the caller's text, where

@@ -1,0 +1,58 @@
+"""Padding-bounded batches (service.nlp.batching) change the order of work, never the parse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from service.nlp import batching
+from service.nlp.batching import padding_bounded_batches
+
+POLNEAR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "polnear-train-sample-gold.jsonl"
+
+
+def test_batches_take_every_sentence_once_longest_first():
+    lengths = [5, 40, 3, 40, 12, 7, 1, 25]
+    batches = padding_bounded_batches(lengths, budget=80)
+    order = [i for batch in batches for i in batch]
+    assert sorted(order) == list(range(len(lengths)))
+    assert [lengths[i] for i in order] == sorted(lengths, reverse=True)
+    assert order[:2] == [1, 3], "equal lengths keep their document order"
+
+
+def test_padded_size_stays_within_the_budget():
+    lengths = [3, 60, 18, 18, 22, 9, 9, 9, 9, 9, 9, 9, 2, 2, 2, 2, 2, 2, 2, 2]
+    budget = 60
+    batches = padding_bounded_batches(lengths, budget=budget)
+    for batch in batches:
+        assert len(batch) * max(lengths[i] for i in batch) <= budget
+    # long sentences travel in short batches, short ones in long batches
+    assert len(batches[0]) == 1 and len(batches[-1]) > 5
+
+
+def test_a_sentence_longer_than_the_budget_gets_its_own_batch():
+    batches = padding_bounded_batches([10, 500, 10], budget=100)
+    assert batches[0] == [1]
+    assert sorted(batches[1]) == [0, 2]
+
+
+def test_no_sentences_no_batches():
+    assert padding_bounded_batches([], budget=100) == []
+
+
+def _parse_tuples(docs):
+    return [(w.text, w.upos, w.xpos, w.feats, w.lemma, w.head, w.deprel)
+            for doc in docs for sentence in doc.sentences for w in sentence.words]
+
+
+def test_news_batches_parse_as_stanzas_batches(parser):
+    assert set(batching.install(parser.pipeline, budget=400)) == {"pos", "depparse"}
+    try:
+        with POLNEAR.open(encoding="utf-8") as f:
+            texts = [json.loads(line)["text"] for line, _ in zip(f, range(4))]
+        ours = parser.parse(texts)
+        stanzas = parser.parse_with_stanza_path(texts)
+    finally:
+        batching.install(parser.pipeline)
+    assert sum(len(doc.sentences) for doc in ours) > 40
+    assert _parse_tuples(ours) == _parse_tuples(stanzas)
