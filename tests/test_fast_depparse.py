@@ -1,4 +1,5 @@
-"""The parse-path speed-ups (service.nlp.fast_depparse, fast_tagger) must give Stanza's own output."""
+"""The parse-path speed-ups (service.nlp.fast_depparse, fast_tagger, fast_vocab) must give Stanza's
+own output."""
 
 from __future__ import annotations
 
@@ -77,3 +78,27 @@ def test_tagger_output_speedups_give_stanzas_tags(parser):
 
     assert len(tags(fast)) > 500
     assert tags(fast) == tags(plain)
+
+
+def test_memoised_vocabularies_give_stanzas_parse(parser):
+    vocabs = [v for name in ("pos", "depparse")
+              for v in parser.pipeline.processors[name].trainer.vocab._vocabs.values()]
+    vocabs.append(parser.pipeline.processors["depparse"].pretrain.vocab)
+    memoised = {id(v): v.map for v in vocabs if "map" in vars(v)}
+    assert len(memoised) >= 9, "load_pipeline should memoise the tagger's and parser's vocabularies"
+    text = ARTICLE.read_text(encoding="utf-8")
+    parser.parse([text])  # fills the caches
+    fast = parser.parse([text])[0]
+    try:
+        for v in vocabs:
+            vars(v).pop("map", None)
+        plain = parser.parse([text])[0]
+    finally:
+        for v in vocabs:
+            if id(v) in memoised:
+                v.map = memoised[id(v)]
+
+    def parse(doc):
+        return [(w.upos, w.xpos, w.feats, w.head, w.deprel) for s in doc.sentences for w in s.words]
+
+    assert parse(fast) == parse(plain)

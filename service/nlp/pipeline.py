@@ -95,11 +95,12 @@ class DocumentParser:
         """A Stanza Document holding our tokens and sentences (split on the caller's text, where
         curly quotes still say which way they face; parsed on the normalised text)."""
         import stanza
-        from stanza.models.common.doc import END_CHAR, MISC, START_CHAR, TEXT
+        from stanza.models.common.doc import END_CHAR, START_CHAR, TEXT
 
         normalised = normalise_for_parsing(text)
         sentences = [
-            [{TEXT: normalised[tok.start:tok.end], MISC: f"{START_CHAR}={tok.start}|{END_CHAR}={tok.end}"}
+            # offsets as fields, not as a MISC string Stanza would parse back word by word
+            [{TEXT: normalised[tok.start:tok.end], START_CHAR: tok.start, END_CHAR: tok.end}
              for tok in sentence]
             for sentence in self._segmenter.split(text)
         ]
