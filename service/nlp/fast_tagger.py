@@ -29,6 +29,19 @@ def install(pipeline) -> bool:
     return _cache_feature_strings(processor)
 
 
+def uninstall(pipeline) -> None:
+    """Back to Stanza's own output building (benchmarks and tests compare the two)."""
+    processor = pipeline.processors.get("pos")
+    trainer = getattr(processor, "trainer", None)
+    model = getattr(trainer, "model", None)
+    if model is not None:
+        vars(model).pop("forward", None)
+    try:
+        vars(trainer.vocab["feats"]).pop("id2unit", None)
+    except (AttributeError, KeyError, TypeError):
+        pass
+
+
 def _numpy_predictions(forward):
     """``forward`` with its predictions as numpy arrays (the predictor only calls ``tolist``)."""
     import torch

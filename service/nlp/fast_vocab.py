@@ -26,6 +26,18 @@ def install(pipeline) -> int:
     return done
 
 
+def uninstall(pipeline) -> None:
+    """Back to Stanza's own lookups (benchmarks and tests compare the two)."""
+    for name in ("pos", "depparse"):
+        processor = pipeline.processors.get(name)
+        vocabs = getattr(getattr(processor, "trainer", None), "vocab", None)
+        for vocab in getattr(vocabs, "_vocabs", {}).values():
+            vars(vocab).pop("map", None)
+        pretrain = getattr(processor, "pretrain", None)
+        if pretrain is not None:
+            vars(pretrain.vocab).pop("map", None)
+
+
 def _memoise(vocab, *, per_word: bool) -> bool:
     if "map" in vars(vocab):  # already done (the parser and tagger share the pretrain)
         return False
