@@ -80,7 +80,10 @@ def _bundled_spec(bundled_dir: Path) -> ModelSpec:
         "depparse_model_path": files["depparse"],
         "depparse_pretrain_path": files["pretrain"],
     }
-    return ModelSpec(name=meta["name"], version=str(meta.get("version", "dev")), source="bundled",
+    # MODEL_VERSION is what a retraining bumps; resources.json repeats it for Stanza's layout.
+    version_file = bundled_dir / "MODEL_VERSION"
+    version = version_file.read_text().strip() if version_file.is_file() else str(meta.get("version", "dev"))
+    return ModelSpec(name=meta["name"], version=version, source="bundled",
                      resources_dir=bundled_dir, pipeline_kwargs=kwargs)
 
 
