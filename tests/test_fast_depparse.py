@@ -45,6 +45,17 @@ def test_decode_tree_matches_chuliu_edmonds_one_root():
     assert shortcut_taken > 0
 
 
+def test_scores_by_head_equal_each_dependents_own_product():
+    import torch
+
+    generator = torch.Generator().manual_seed(3)
+    per_head = torch.randn(7, 5, 4, generator=generator)
+    which = torch.tensor([3, 0, 3, 6, 3, 1, 0, 6, 2, 3])  # heads with 0 to 4 dependents
+    dependents = torch.randn(len(which), 5, generator=generator)
+    expected = torch.einsum("ti,tir->tr", dependents, per_head[which])
+    assert torch.allclose(fast_depparse._scores_by_head(dependents, which, per_head), expected, atol=1e-5)
+
+
 def test_pipeline_parses_the_article_as_stanza_does(parser):
     model = parser.pipeline.processors["depparse"].trainer.model
     assert "predict" in vars(model), "load_pipeline should install the fast predictor"

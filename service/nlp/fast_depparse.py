@@ -5,8 +5,10 @@ batch (an N x L x L x R tensor, R about 50 relations), takes its log-softmax and
 numpy, so that a repair step can relabel arcs where a head got two subjects or two objects. On
 news batches that label tensor is most of the parse time. This predictor decodes the tree from
 the arc scores as Stanza does, then scores labels only at each word's chosen head; the full
-label scores of a sentence are computed only when that sentence needs Stanza's repair. The
-output is the same trees and labels (up to float rounding), at a fraction of the cost.
+label scores of a sentence are computed only when that sentence needs Stanza's repair. Even
+then the bilinear label scorer is the costliest step, so its head half is computed once per
+distinct head and shared by that head's dependents. The output is the same trees and labels (up
+to float rounding), at a fraction of the cost.
 
 Decoding is Stanza's Chu-Liu-Edmonds, skipped where the best heads already form a single-root
 tree (most news sentences; see ``decode_tree``), and its cycle finder, ``tarjan``, is swapped for
