@@ -23,6 +23,10 @@ NON_REPORT_MARKS = frozenset({"when", "while", "after", "before", "because", "si
 # Verbs whose object is the addressee, not what was said ("told reporters ...").
 ADDRESSEE_VERBS = frozenset({"tell", "ask", "inform", "remind", "assure", "brief", "notify",
                              "warn", "advise", "thank", "instruct"})
+# Verbs of belief are not cues, but 'said [he believes] "X"', where the parser hung X on "said",
+# reports what is believed: X belongs to the belief verb's clause.
+BELIEF_VERBS = frozenset({"believe", "think", "feel", "hope", "expect", "fear", "suspect", "doubt",
+                          "know", "worry", "guess", "reckon", "assume", "understand"})
 # Commissives and directives report an infinitive: 'vowed [to fight]', 'urged [X to act]'.
 INFINITIVE_VERBS = frozenset({"vow", "promise", "pledge", "threaten", "agree", "offer", "swear",
                               "demand", "ask", "urge", "order", "encourage", "beg", "call", "warn",
@@ -126,10 +130,11 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
     if not _is_predicate_head(doc, clause_head):
         return None  # "said X, [a broker who ...]": a noun phrase, not a reported clause
     words = doc.subtree(clause_head)
-    # 'added that Guccifer told her [he had downloaded ...]' parsed as two complements of
-    # "added": a second complement right after a speech verb that lacks its own is that verb's
-    # (cut below at any gap).
-    if clause_head.lemma.lower() in ADDRESSEE_VERBS | {"say"} and not doc.children(clause_head, "ccomp", "xcomp"):
+    # 'added that Guccifer told her [he had downloaded ...]', 'said he believes ["X"]' parsed as
+    # two complements of the cue: a second complement right after a speech or belief verb that
+    # lacks its own is that verb's (cut below at any gap).
+    if clause_head.lemma.lower() in ADDRESSEE_VERBS | BELIEF_VERBS | {"say"} \
+            and not doc.children(clause_head, "ccomp", "xcomp"):
         words += [w for c in candidates[1:] if c.rel == "ccomp" and c.index > clause_head.index
                   for w in doc.subtree(c)]
     words.sort(key=lambda w: w.index)

@@ -208,6 +208,17 @@ def test_report_of_a_report_keeps_the_outer_speaker(run):
     assert "he had downloaded things" in outer.text
 
 
+def test_belief_verb_keeps_the_quotation_the_parser_hung_on_the_cue(run):
+    # parsed with "thinks" and the quotation as two complements of "said"
+    text = ("Alixandria Lapp, executive director of the House Majority PAC, said she thinks "
+            "congressional Republicans \"are going to be dragged down by the anger of Trump around their necks.\"")
+    quote = only(run(text))
+    assert quote.text.startswith("she thinks congressional Republicans")
+    assert "dragged down" in quote.text
+    assert quote.type.value == "mixed"
+    assert quote.speaker.mention.startswith("Alixandria Lapp")
+
+
 def test_closing_attribution_reports_the_whole_sentence_with_its_nested_report(run):
     text = ("The mayor welcomed the news that the plant would close, saying the company was "
             "\"doing the right thing,\" suggesting he might offer the site to a school, the Tribune reported.")
