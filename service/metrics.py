@@ -58,12 +58,14 @@ class Metrics:
                              "Words (parser tokens) of the documents analysed.", registry=r)
         self.quotes = Counter("quotes_found", "Quotes found, by type.", ("type",), registry=r)
         self.parse_seconds = Histogram(
-            "quotes_parse_seconds", "Time to parse one batch of documents (Stanza).",
+            "quotes_parse_seconds",
+            "Time to parse one batch of documents (Stanza): a call's documents, in chunks "
+            "bounded by characters.",
             buckets=_LATENCY_BUCKETS, registry=r)
         self.extraction_seconds = Histogram(
             "quotes_extraction_seconds", "Time to find the quotes of one parsed document.",
             buckets=_LATENCY_BUCKETS, registry=r)
-        self.batch_size = Histogram("quotes_batch_size", "Documents parsed together in one call.",
+        self.batch_size = Histogram("quotes_batch_size", "Documents parsed together (one parse).",
                                     buckets=_BATCH_BUCKETS, registry=r)
         self.in_flight = Gauge("quotes_in_flight_work",
                                "Units of work (calls or stream messages) being processed.",

@@ -30,6 +30,11 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 
 ERROR_DOMAIN = "quotes.v1"
+# Characters parsed together. A call may carry max_batch_size documents of max_document_chars
+# each (64 x 100k by default), and a parse holds all of its documents' parses at once (about
+# 400 MiB per 800k characters of news); chunks bound that, at no cost in speed (the parser is as
+# fast on 8 news articles at a time as on 64).
+PARSE_CHUNK_CHARS = 200_000
 
 _OFFSET_UNITS = {
     pb.OFFSET_UNIT_UNSPECIFIED: (OffsetUnit.CODE_POINT, pb.OFFSET_UNIT_CODE_POINT),
@@ -209,23 +214,39 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
             abort(context, grpc.StatusCode.UNAVAILABLE, "models are still loading; retry shortly",
                   "MODELS_LOADING")
         with self._limiter.slot(context):
-            texts = [document.text for document in documents]
-            _check_alive(context)
-            started = time.perf_counter()
-            parsed = parser.parse(texts)
-            self._metrics.observe_parse(len(texts), time.perf_counter() - started)
-            # Parsing is the long step: if the caller gave up meanwhile, skip the rest.
-            _check_alive(context)
             responses = []
-            for document, parsed_doc in zip(documents, parsed):
+            for chunk in parse_chunks([len(document.text) for document in documents], PARSE_CHUNK_CHARS):
+                # Parsing is the long step: if the caller gave up, stop before the next one.
+                _check_alive(context)
                 started = time.perf_counter()
-                attribution = extractor.extract(parsed_doc, document.text)
-                self._metrics.observe_document(
-                    len(document.text), parsed_doc.num_words,
-                    [quote.type.value for quote in attribution.quotes],
-                    time.perf_counter() - started)
-                responses.append(to_proto(response_cls, document, attribution, unit, self._model))
+                parsed = parser.parse([documents[i].text for i in chunk])
+                self._metrics.observe_parse(len(chunk), time.perf_counter() - started)
+                _check_alive(context)
+                for i, parsed_doc in zip(chunk, parsed):
+                    document = documents[i]
+                    started = time.perf_counter()
+                    attribution = extractor.extract(parsed_doc, document.text)
+                    self._metrics.observe_document(
+                        len(document.text), parsed_doc.num_words,
+                        [quote.type.value for quote in attribution.quotes],
+                        time.perf_counter() - started)
+                    responses.append(to_proto(response_cls, document, attribution, unit, self._model))
             return responses
+
+
+def parse_chunks(lengths: Sequence[int], limit: int) -> list[range]:
+    """Consecutive runs of documents (by index) of at most ``limit`` characters together; a
+    longer document gets a run of its own."""
+    chunks: list[range] = []
+    start, total = 0, 0
+    for i, length in enumerate(lengths):
+        if i > start and total + length > limit:
+            chunks.append(range(start, i))
+            start, total = i, 0
+        total += length
+    if start < len(lengths):
+        chunks.append(range(start, len(lengths)))
+    return chunks
 
 
 def to_proto(response_cls: type, document: pb.Document, attribution: Attribution,
