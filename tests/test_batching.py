@@ -1,12 +1,12 @@
-"""Padding-bounded batches (service.nlp.batching) change the order of work, never the parse."""
+"""Padding-bounded batches (service.nlp.fastpath.batching) change the order of work, never the parse."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from service.nlp import batching
-from service.nlp.batching import padding_bounded_batches
+from service.nlp.fastpath import batching
+from service.nlp.fastpath.batching import padding_bounded_batches
 
 POLNEAR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "polnear-train-sample-gold.jsonl"
 

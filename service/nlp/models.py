@@ -116,6 +116,8 @@ def load_pipeline(spec: ModelSpec, *, use_gpu: bool = False, batch_tokens: int =
     """Build the Stanza pipeline for ``spec`` with no network access."""
     import stanza
 
+    from service.nlp import fastpath
+
     pipeline = stanza.Pipeline(
         **spec.pipeline_kwargs,
         download_method=None,
@@ -127,26 +129,7 @@ def load_pipeline(spec: ModelSpec, *, use_gpu: bool = False, batch_tokens: int =
         depparse_batch_size=batch_tokens,
         lemma_batch_size=batch_tokens,
     )
-    install_speedups(pipeline, batch_tokens)
+    # Same parses in well under half the time (service/nlp/fastpath).
+    fastpath.install(pipeline, batch_tokens)
     return pipeline
 
-
-def install_speedups(pipeline, batch_tokens: int = 5000) -> None:
-    """Same parses in well under half the time: labels only at the chosen arcs (fast_depparse),
-    the tagger's output built faster (fast_tagger), batches bounded by padded size (batching;
-    batch_tokens counts sentences x longest length there), vocabulary lookups memoised
-    (fast_vocab). Each leaves models it does not know alone."""
-    from service.nlp import batching, fast_depparse, fast_tagger, fast_vocab
-
-    fast_depparse.install(pipeline)
-    fast_tagger.install(pipeline)
-    batching.install(pipeline, batch_tokens)
-    fast_vocab.install(pipeline)
-
-
-def uninstall_speedups(pipeline) -> None:
-    """Back to Stanza's own inference path (benchmarks and tests compare the two)."""
-    from service.nlp import batching, fast_depparse, fast_tagger, fast_vocab
-
-    for module in (fast_depparse, fast_tagger, batching, fast_vocab):
-        module.uninstall(pipeline)

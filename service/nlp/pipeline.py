@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from service.nlp.models import ModelSpec, install_speedups, load_pipeline, uninstall_speedups
+from service.nlp.models import ModelSpec, load_pipeline
 from service.nlp.segmenter import NewsSegmenter
 
 log = logging.getLogger(__name__)
@@ -79,13 +79,15 @@ class DocumentParser:
     def parse_with_stanza_path(self, texts: list[str]):
         """``parse`` as Stanza alone would do it: its batches, vocabulary lookups, tagger output,
         depparse predictor and decoder, its tokenize step. Same parses, slower; benchmarks measure the difference with it."""
+        from service.nlp import fastpath
+
         docs = [self._segmented(text) for text in texts]
         with self._lock:
-            uninstall_speedups(self._nlp)
+            fastpath.uninstall(self._nlp)
             try:
                 return self._nlp(docs)
             finally:
-                install_speedups(self._nlp, self._batch_tokens)
+                fastpath.install(self._nlp, self._batch_tokens)
 
     def _segmented(self, text: str):
         """A Stanza Document holding our tokens and sentences (split on the caller's text, where

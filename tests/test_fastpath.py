@@ -1,4 +1,4 @@
-"""The parse-path speed-ups (service.nlp.fast_depparse, fast_tagger, fast_vocab) must give Stanza's
+"""The parse-path speed-ups (service.nlp.fastpath: depparse, tagger, vocab) must give Stanza's
 own output."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from stanza.models.common import chuliu_edmonds
 
-from service.nlp import fast_depparse
+from service.nlp.fastpath import depparse as fast_depparse
 
 ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "soleimani-article.txt"
 
