@@ -1,5 +1,5 @@
-"""The parse-path speed-ups (service.nlp.fastpath: depparse, tagger, vocab) must give Stanza's
-own output."""
+"""The parse-path speed-ups (service.nlp.fastpath: depparse, tagger, vocab, collate) must give
+Stanza's own output."""
 
 from __future__ import annotations
 
@@ -113,3 +113,23 @@ def test_memoised_vocabularies_give_stanzas_parse(parser):
         return [(w.upos, w.xpos, w.feats, w.head, w.deprel) for s in doc.sentences for w in s.words]
 
     assert parse(fast) == parse(plain)
+
+
+def test_collate_helpers_match_stanzas():
+    import random
+
+    import torch
+    from stanza.models.common import data
+
+    from service.nlp.fastpath import collate
+
+    rng = random.Random(5)
+    for _ in range(200):
+        rows = [[rng.randrange(1, 50) for _ in range(rng.randrange(0, 12))] for _ in range(rng.randrange(1, 20))]
+        rows[0].append(7)  # Stanza's helper needs a non-empty first row to see the nesting
+        assert torch.equal(collate.get_long_tensor(rows, len(rows)), data.get_long_tensor(rows, len(rows)))
+        lens = [len(r) for r in rows]
+        names = [f"s{i}" for i in range(len(rows))]
+        assert collate.sort_all([rows, names], lens) == data.sort_all([rows, names], lens)
+    nested = [[[1, 2], [3, 4]], [[5, 6]]]  # feature ids per word: Stanza's own handles it
+    assert torch.equal(collate.get_long_tensor(nested, 2), data.get_long_tensor(nested, 2))

@@ -8,13 +8,14 @@ swap it back (benchmarks and tests compare the two paths):
 - ``tagger``: feature strings cached, predictions handed over as numpy arrays.
 - ``batching``: sentences longest first, batches bounded by padded size.
 - ``vocab``: vocabulary lookups memoised.
+- ``collate``: padding in one numpy fill, sorting by index (module-wide, not per pipeline).
 
 Each leaves models it does not know (transition parsers, other tagger layouts) alone.
 """
 
 from __future__ import annotations
 
-from service.nlp.fastpath import batching, depparse, tagger, vocab
+from service.nlp.fastpath import batching, collate, depparse, tagger, vocab
 
 
 def install(pipeline, batch_tokens: int = 5000) -> None:
@@ -24,9 +25,10 @@ def install(pipeline, batch_tokens: int = 5000) -> None:
     tagger.install(pipeline)
     batching.install(pipeline, batch_tokens)
     vocab.install(pipeline)
+    collate.install(pipeline)
 
 
 def uninstall(pipeline) -> None:
     """Back to Stanza's own inference path."""
-    for module in (depparse, tagger, batching, vocab):
+    for module in (depparse, tagger, batching, vocab, collate):
         module.uninstall(pipeline)
