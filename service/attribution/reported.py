@@ -389,9 +389,16 @@ def _nominal_before(doc: ParsedDocument, cue: Word) -> Word | None:
     w = doc.words[i]
     if w.upos not in ("PROPN", "NOUN", "PRON") or is_time_word(doc, w):
         return None
-    while w.rel in ("compound", "flat", "amod", "nmod:poss", "det") and doc.head_of(w) is not None and doc.head_of(w).index <= cue.index:
+    while w.rel in ("compound", "flat", "amod", "nmod:poss", "det") and doc.head_of(w) is not None \
+            and doc.head_of(w).index <= cue.index and not _punctuation_between(doc, w, doc.head_of(w)):
+        # ('from the King James Bible, [Beck] said': a name is not part of a phrase across a comma)
         w = doc.head_of(w)
     return w if w.index < cue.index else None
+
+
+def _punctuation_between(doc: ParsedDocument, a: Word, b: Word) -> bool:
+    lo, hi = sorted((a.index, b.index))
+    return any(doc.words[i].upos == "PUNCT" for i in range(lo + 1, hi))
 
 
 def _starts_relative(doc: ParsedDocument, head: Word) -> bool:

@@ -78,7 +78,8 @@ class DocumentParser:
 
     def parse_with_stanza_path(self, texts: list[str]):
         """``parse`` as Stanza alone would do it: its batches and batch tensors, vocabulary
-        lookups, tagger output, depparse predictor and decoder, its tokenize step. Same parses, slower; benchmarks measure the difference with it."""
+        lookups, tagger output, depparse predictor and decoder, its tokenize step. Same parses,
+        slower; benchmarks measure the difference with it."""
         from service.nlp import fastpath
 
         docs = [self._segmented(text) for text in texts]

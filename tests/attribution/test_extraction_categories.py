@@ -219,6 +219,14 @@ def test_belief_verb_keeps_the_quotation_the_parser_hung_on_the_cue(run):
     assert quote.speaker.mention.startswith("Alixandria Lapp")
 
 
+def test_speaker_name_is_not_joined_to_a_name_across_a_comma(run):
+    # parsed with "Beck" as part of "the King James Bible" and no subject for "said"
+    text = ("After reciting this passage from the King James Bible, Beck said, \u201cMan o\u2019live, it "
+            "couldn\u2019t be more clear, and yet so many people in America are still lost.\u201d")
+    quote = only(run(text))
+    assert quote.speaker.mention == "Beck"
+
+
 def test_closing_attribution_reports_the_whole_sentence_with_its_nested_report(run):
     text = ("The mayor welcomed the news that the plant would close, saying the company was "
             "\"doing the right thing,\" suggesting he might offer the site to a school, the Tribune reported.")
