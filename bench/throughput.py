@@ -53,8 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-record", action="store_true", help="print the result, append nothing")
     p.add_argument("--note", default="", help="free text stored with the result (e.g. 'jemalloc')")
     p.add_argument("--compare-stanza-path", action="store_true",
-                   help="also parse the same batches the way Stanza alone does (its depparse "
-                        "predictor, decoder and tokenize step) and report the speed-up")
+                   help="also parse the same batches the way Stanza alone does (without "
+                        "service.nlp.fastpath, with its tokenize step), report the speed-up and "
+                        "count the words analysed the same way")
     args = p.parse_args(argv)
     for name in ("docs", "batch", "threads"):
         if getattr(args, name) < 1:
@@ -73,6 +74,12 @@ def load_texts(path: Path, n: int) -> list[str]:
     if not texts:
         raise SystemExit(f"no documents in {path}")
     return [texts[i % len(texts)] for i in range(n)]
+
+
+def word_analyses(docs) -> list[tuple]:
+    """Each word's text, tags, features, lemma, head and relation, in document order."""
+    return [(w.text, w.upos, w.xpos, w.feats, w.lemma, w.head, w.deprel)
+            for doc in docs for sentence in doc.sentences for w in sentence.words]
 
 
 def git_commit() -> str:
@@ -126,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parse_seconds = extract_seconds = 0.0
     words = tokens = sentences = chars = 0
+    our_analyses: list[tuple] = []  # kept only to compare with Stanza's own path
     for i in range(0, len(texts), args.batch):
         batch = texts[i:i + args.batch]
         t0 = time.perf_counter()
@@ -136,19 +144,25 @@ def main(argv: list[str] | None = None) -> int:
         t2 = time.perf_counter()
         parse_seconds += t1 - t0
         extract_seconds += t2 - t1
+        if args.compare_stanza_path:
+            our_analyses += word_analyses(docs)
         for doc, text in zip(docs, batch):
             words += doc.num_words
             tokens += doc.num_tokens
             sentences += len(doc.sentences)
             chars += len(text)
 
-    stanza_path_seconds = None
+    stanza_path_seconds = same_words = None
     if args.compare_stanza_path:  # same texts, same batches, right after: a ratio from one run
         stanza_path_seconds = 0.0
+        their_analyses: list[tuple] = []
         for i in range(0, len(texts), args.batch):
             t0 = time.perf_counter()
-            parser.parse_with_stanza_path(texts[i:i + args.batch])
+            their_docs = parser.parse_with_stanza_path(texts[i:i + args.batch])
             stanza_path_seconds += time.perf_counter() - t0
+            their_analyses += word_analyses(their_docs)
+        same_words = sum(ours == theirs for ours, theirs in zip(our_analyses, their_analyses)) \
+            if len(our_analyses) == len(their_analyses) else 0
 
     extracted = extraction == "ok"
     total_seconds = parse_seconds + (extract_seconds if extracted else 0.0)
@@ -177,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         "extract_words_per_s": round(words / extract_seconds, 1) if extracted and extract_seconds else None,
         "stanza_path_parse_words_per_s": round(words / stanza_path_seconds, 1) if stanza_path_seconds else None,
         "parse_speedup_vs_stanza_path": round(stanza_path_seconds / parse_seconds, 2) if stanza_path_seconds else None,
+        "stanza_path_same_words": same_words,
         "peak_rss_mib_after_load": round(rss_after_load, 1),
         "peak_rss_mib": round(peak_rss_mib(), 1),
         "cpus": os.cpu_count(),
@@ -199,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     if stanza_path_seconds:
         print(f"  Stanza's own path: {result['stanza_path_parse_words_per_s']} words/s parse alone; "
               f"ours is {result['parse_speedup_vs_stanza_path']}x that")
+        print(f"  same analyses (text, tags, features, lemma, head, relation) for {same_words:,} "
+              f"of {words:,} words")
     print(f"  peak RSS {result['peak_rss_mib']:.0f} MiB (after load {rss_after_load:.0f} MiB); "
           f"1-min load average {result['loadavg_1m_at_end']} on {os.cpu_count()} CPUs")
     line = json.dumps(result, sort_keys=False)
