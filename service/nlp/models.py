@@ -132,4 +132,3 @@ def load_pipeline(spec: ModelSpec, *, use_gpu: bool = False, batch_tokens: int =
     # Same parses in well under half the time (service/nlp/fastpath).
     fastpath.install(pipeline, batch_tokens)
     return pipeline
-

@@ -19,16 +19,13 @@ batches; ``uninstall`` switches them back.
 
 from __future__ import annotations
 
-import logging
 import types
-
-log = logging.getLogger(__name__)
 
 PADDED_TOKENS = 5000  # sentences x longest length per batch: what the parser's scorers pay for
 
 
 def padding_bounded_batches(lengths: list[int], budget: int = PADDED_TOKENS) -> list[list[int]]:
-    """Indices of ``lengths`` longest first (ties in index order, as Stanza sorts), cut into
+    """Indices of ``lengths`` longest first (ties in document order), cut into
     batches whose size x first length stays within ``budget``; a sentence longer than the
     budget gets a batch of its own."""
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])

@@ -14,28 +14,24 @@ MAX_CACHED = 200_000  # entries per vocabulary; bounds a long-running server's m
 
 def install(pipeline) -> int:
     """Memoise the pos and depparse vocabularies of ``pipeline``; returns how many it did."""
-    done = 0
-    for name in ("pos", "depparse"):
-        processor = pipeline.processors.get(name)
-        vocabs = getattr(getattr(processor, "trainer", None), "vocab", None)
-        for vocab_name, vocab in getattr(vocabs, "_vocabs", {}).items():
-            done += _memoise(vocab, per_word=vocab_name == "char")
-        pretrain = getattr(processor, "pretrain", None)
-        if pretrain is not None:
-            done += _memoise(pretrain.vocab, per_word=False)
-    return done
+    return sum(_memoise(vocab, per_word=name == "char") for name, vocab in _vocabularies(pipeline))
 
 
 def uninstall(pipeline) -> None:
     """Back to Stanza's own lookups (benchmarks and tests compare the two)."""
-    for name in ("pos", "depparse"):
-        processor = pipeline.processors.get(name)
+    for _name, vocab in _vocabularies(pipeline):
+        vars(vocab).pop("map", None)
+
+
+def _vocabularies(pipeline):
+    """(name, vocabulary) for the tagger's and parser's vocabularies and their word vectors'."""
+    for processor_name in ("pos", "depparse"):
+        processor = pipeline.processors.get(processor_name)
         vocabs = getattr(getattr(processor, "trainer", None), "vocab", None)
-        for vocab in getattr(vocabs, "_vocabs", {}).values():
-            vars(vocab).pop("map", None)
+        yield from getattr(vocabs, "_vocabs", {}).items()
         pretrain = getattr(processor, "pretrain", None)
         if pretrain is not None:
-            vars(pretrain.vocab).pop("map", None)
+            yield "pretrain", pretrain.vocab
 
 
 def _memoise(vocab, *, per_word: bool) -> bool:
