@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 _RPC_LABELS = ("grpc_type", "grpc_service", "grpc_method")
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 _BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+_WORD_BUCKETS = (50, 100, 250, 500, 1000, 2000, 4000, 8000, 16000, 32000)
 
 
 class Metrics:
@@ -59,14 +60,35 @@ class Metrics:
         self.quotes = Counter("quotes_found", "Quotes found, by type.", ("type",), registry=r)
         self.parse_seconds = Histogram(
             "quotes_parse_seconds",
-            "Time to parse one batch of documents (Stanza): a call's documents, in chunks "
-            "bounded by characters.",
+            "Time to parse one batch (Stanza): the documents of concurrent calls, and pieces of "
+            "long ones, bounded by words.",
             buckets=_LATENCY_BUCKETS, registry=r)
         self.extraction_seconds = Histogram(
             "quotes_extraction_seconds", "Time to find the quotes of one parsed document.",
             buckets=_LATENCY_BUCKETS, registry=r)
-        self.batch_size = Histogram("quotes_batch_size", "Documents parsed together (one parse).",
-                                    buckets=_BATCH_BUCKETS, registry=r)
+        self.batch_size = Histogram(
+            "quotes_batch_size",
+            "Documents (or pieces of long documents) parsed together in one batch.",
+            buckets=_BATCH_BUCKETS, registry=r)
+        self.batch_words = Histogram("quotes_batch_words", "Words parsed together in one batch.",
+                                     buckets=_WORD_BUCKETS, registry=r)
+        self.queue_wait = Histogram(
+            "quotes_queue_wait_seconds",
+            "Time a document waits in the queue before its first piece enters a batch.",
+            buckets=_LATENCY_BUCKETS, registry=r)
+        self.queue_documents = Gauge(
+            "quotes_queue_documents", "Documents admitted and not yet parsed (queue depth).",
+            registry=r)
+        self.queue_chars = Gauge("quotes_queue_characters",
+                                 "Characters of the documents admitted and not yet parsed.",
+                                 registry=r)
+        self.refused = Counter(
+            "quotes_refused", "Calls refused with RESOURCE_EXHAUSTED, by the bound that was full.",
+            ("reason",), registry=r)
+        self.work_dropped = Counter(
+            "quotes_work_dropped",
+            "Documents dropped from the queue unparsed, by why (cancelled, deadline, shutdown).",
+            ("reason",), registry=r)
         self.in_flight = Gauge("quotes_in_flight_work",
                                "Units of work (calls or stream messages) being processed.",
                                registry=r)
@@ -80,8 +102,9 @@ class Metrics:
         self.model_info.clear()
         self.model_info.labels(name=name, version=version, source=source).set(1)
 
-    def observe_parse(self, documents: int, seconds: float) -> None:
+    def observe_batch(self, documents: int, words: int, seconds: float) -> None:
         self.batch_size.observe(documents)
+        self.batch_words.observe(words)
         self.parse_seconds.observe(seconds)
 
     def observe_document(self, characters: int, words: int, quote_types: list[str],

@@ -23,6 +23,7 @@ from grpc_reflection.v1alpha import reflection
 
 from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
+from service.batching import Batcher
 from service.metrics import Metrics, wrap_handler
 from service.servicer import QuoteServicer
 from service.settings import Settings
@@ -30,7 +31,7 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["QuoteService"].full_name
-# Threads beyond the work limit: health checks, reflection, refusals and idle streams must not
+# Threads beyond the queue's bound: health checks, reflection, refusals and idle streams must not
 # queue behind parsing calls.
 _EXTRA_THREADS = 16
 _MESSAGE_OVERHEAD = 1 << 20
@@ -85,7 +86,9 @@ class QuoteServer:
         self.metrics = Metrics()
         self._parser = parser
         self._servicer = QuoteServicer(settings, self.metrics)
-        workers = settings.max_concurrent_work + _EXTRA_THREADS
+        self._batcher: Batcher | None = None
+        # Each call waiting in the queue holds a thread (at most one per queued document).
+        workers = settings.max_queued_documents + _EXTRA_THREADS
         # A full batch of the longest documents must fit: 4 UTF-8 bytes per character at worst.
         receive_limit = (settings.max_batch_size * settings.max_document_chars * 4
                          + _MESSAGE_OVERHEAD)
@@ -129,13 +132,23 @@ class QuoteServer:
         from service.nlp.pipeline import DocumentParser
 
         spec = resolve_models(self.settings.official_models_dir)
-        self.set_parser(DocumentParser(spec, torch_threads=self.settings.torch_threads))
+        parser = DocumentParser(spec, torch_threads=self.settings.torch_threads)
+        log.info("warmed up in %.1fs", parser.warm_up())
+        self.set_parser(parser)
 
     def set_parser(self, parser: Any) -> None:
-        """Serve with ``parser``, a loaded DocumentParser (tests share one across servers)."""
+        """Serve with ``parser``, a loaded (and warmed-up) DocumentParser; tests share one across
+        servers."""
         self._parser = parser
-        self._servicer.set_parser(parser)
+        settings = self.settings
+        if self._batcher is not None:
+            self._batcher.close()
+        self._batcher = Batcher(parser, self.metrics, max_batch_words=settings.max_batch_words,
+                                max_delay=settings.max_batch_delay_ms / 1000,
+                                max_queued_documents=settings.max_queued_documents,
+                                max_queued_chars=settings.max_queued_chars)
         spec = parser.spec
+        self._servicer.set_batcher(self._batcher, spec)
         self.metrics.set_model(spec.name, spec.version, spec.source)
         if self._stopping:
             return
@@ -158,6 +171,8 @@ class QuoteServer:
 
         def close_metrics() -> None:
             done.wait()
+            if self._batcher is not None:
+                self._batcher.close()
             self.metrics.stop_http()
 
         threading.Thread(target=close_metrics, name="metrics-close", daemon=True).start()

@@ -1,13 +1,15 @@
-"""The gRPC adapter: validate requests, run parser + extractor, map domain -> proto, map errors.
+"""The gRPC adapter: validate requests, queue documents for parsing, run the extractor, map
+domain -> proto, map errors.
 
-No NLP here: parsing belongs to ``service.nlp.pipeline`` and finding quotes to
-``service.attribution.extractor``. Errors follow AIP-193: INVALID_ARGUMENT carries a
+No NLP here: parsing belongs to ``service.nlp.pipeline`` (reached through the cross-call queue in
+``service.batching``) and finding quotes to ``service.attribution.extractor``. Errors follow AIP-193: INVALID_ARGUMENT carries a
 google.rpc.BadRequest (one field violation per bad field) and a google.rpc.ErrorInfo.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -22,19 +24,17 @@ from grpc_status import rpc_status
 from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
 from service.attribution import extractor
+from service.attribution.parsed import from_stanza_parts
 from service.attribution.spans import (Attribution, OffsetConverter, OffsetUnit, QuoteType, Span,
                                        SpeakerKind)
+from service.batching import Batcher, QueueFull, Ticket, WorkDropped
 from service.metrics import Metrics
+from service.nlp.models import ModelSpec
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
 ERROR_DOMAIN = "quotes.v1"
-# Characters parsed together. A call may carry max_batch_size documents of max_document_chars
-# each (64 x 100k by default), and a parse holds all of its documents' parses at once (about
-# 400 MiB per 800k characters of news); chunks bound that, at no cost in speed (the parser is as
-# fast on 8 news articles at a time as on 64).
-PARSE_CHUNK_CHARS = 200_000
 
 _OFFSET_UNITS = {
     pb.OFFSET_UNIT_UNSPECIFIED: (OffsetUnit.CODE_POINT, pb.OFFSET_UNIT_CODE_POINT),
@@ -74,6 +74,9 @@ def abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str, re
 class _Violations:
     """Collects every bad field of a request, so the caller learns them all in one answer."""
 
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
     def __init__(self, context_note: str = "") -> None:
         self._note = context_note
         self._items: list[error_details_pb2.BadRequest.FieldViolation] = []
@@ -93,55 +96,28 @@ class _Violations:
               error_details_pb2.BadRequest(field_violations=self._items))
 
 
-# --- concurrency -----------------------------------------------------------------------------
-
-class WorkLimiter:
-    """Admits at most ``limit`` units of work at once; the rest are refused, not queued.
-
-    Parsing is serialised inside DocumentParser, so queued calls would only wait for the
-    parser and time out; refusing early lets the client back off or go to another replica.
-    """
-
-    def __init__(self, limit: int, metrics: Metrics) -> None:
-        self.limit = limit
-        self._slots = threading.Semaphore(limit)
-        self._in_flight = metrics.in_flight
-
-    @contextmanager
-    def slot(self, context: grpc.ServicerContext) -> Iterator[None]:
-        if not self._slots.acquire(blocking=False):
-            abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED,
-                  f"server busy: {self.limit} calls already in progress; retry with backoff",
-                  "OVERLOADED",
-                  error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=1)),
-                  metadata={"max_concurrent_work": str(self.limit)})
-        self._in_flight.inc()
-        try:
-            yield
-        finally:
-            self._in_flight.dec()
-            self._slots.release()
-
-
 # --- the servicer ----------------------------------------------------------------------------
 
-class QuoteServicer(pb_grpc.QuoteServiceServicer):
-    """Implements quotes.v1.QuoteService over a DocumentParser and the extractor."""
+# Stream messages admitted ahead of the response being sent: enough to fill a batch from one
+# stream, few enough that a stream cannot take the whole queue.
+STREAM_WINDOW = 16
+_DEADLINE_SLACK = 0.05  # seconds
+_NO_DEADLINE = 10 * 365 * 86400.0  # seconds: more than this left means none was set
 
-    def __init__(self, settings: Settings, metrics: Metrics, parser: Any = None) -> None:
+
+class QuoteServicer(pb_grpc.QuoteServiceServicer):
+    """Implements quotes.v1.QuoteService over a Batcher (parsing) and the extractor."""
+
+    def __init__(self, settings: Settings, metrics: Metrics) -> None:
         self._settings = settings
         self._metrics = metrics
-        self._limiter = WorkLimiter(settings.max_concurrent_work, metrics)
-        self._parser = None
+        self._batcher: Batcher | None = None
         self._model = pb.ModelInfo()
-        if parser is not None:
-            self.set_parser(parser)
 
-    def set_parser(self, parser: Any) -> None:
-        """Start answering with ``parser`` (a loaded DocumentParser)."""
-        spec = parser.spec
+    def set_batcher(self, batcher: Batcher, spec: ModelSpec) -> None:
+        """Start answering: documents go to ``batcher``; answers name the models of ``spec``."""
         self._model = pb.ModelInfo(name=spec.name, version=spec.version, source=spec.source)
-        self._parser = parser
+        self._batcher = batcher
 
     # --- RPCs ----------------------------------------------------------------------------------
 
@@ -173,17 +149,80 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
     def StreamExtractQuotes(
             self, request_iterator: Iterator[pb.StreamExtractQuotesRequest],
             context: grpc.ServicerContext) -> Iterator[pb.StreamExtractQuotesResponse]:
-        # One document at a time, in arrival order: a stream is for callers feeding documents as
-        # they get them; callers holding many at once get more throughput from BatchExtractQuotes.
-        for index, request in enumerate(request_iterator):
-            # Field paths are within the message; the description says which message it was.
-            violations = _Violations(f"stream message {index} (id {request.document.id!r}): ")
-            unit = self._check_unit(request.offset_unit, violations)
-            self._check_document(request.document, "document", violations)
-            violations.raise_if_any(context)
-            [response] = self._analyse([request.document], unit, context,
-                                       pb.StreamExtractQuotesResponse)
-            yield response
+        # Responses come in message order. A reader thread admits up to STREAM_WINDOW messages
+        # ahead of the response being sent, so one stream's documents share batches (a stream
+        # is then as fast as batch calls) while a caller that waits for each answer before
+        # sending the next still gets it.
+        batcher = self._require_batcher(context)
+        window: queue.Queue = queue.Queue(maxsize=STREAM_WINDOW)
+        stop = threading.Event()
+
+        def put(item: tuple) -> bool:
+            while not stop.is_set():
+                try:
+                    window.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def read() -> None:
+            try:
+                for index, request in enumerate(request_iterator):
+                    # Field paths are within the message; the description says which message.
+                    violations = _Violations(f"stream message {index} (id {request.document.id!r}): ")
+                    unit = self._check_unit(request.offset_unit, violations)
+                    self._check_document(request.document, "document", violations)
+                    if violations:
+                        put(("invalid", violations))
+                        return
+                    try:
+                        ticket = batcher.submit([request.document.text], lambda: _gone(context))
+                    except (QueueFull, WorkDropped) as refusal:
+                        put(("refused", refusal))
+                        return
+                    if not put(("ticket", request.document, unit, ticket)):
+                        ticket.cancel()
+                        return
+            except Exception as exc:  # noqa: BLE001 - the stream broke (cancelled, bad bytes)
+                put(("broken", exc))
+            finally:
+                put(("end",))
+
+        def cancel_outstanding() -> None:
+            stop.set()
+            while True:
+                try:
+                    item = window.get_nowait()
+                except queue.Empty:
+                    return
+                if item[0] == "ticket":
+                    item[3].cancel(_gone(context) or "cancelled")
+
+        context.add_callback(cancel_outstanding)
+        threading.Thread(target=read, name="stream-reader", daemon=True).start()
+        try:
+            while True:
+                item = window.get()
+                kind = item[0]
+                if kind == "ticket":
+                    _, document, unit, ticket = item
+                    with self._in_flight():
+                        [response] = self._collect(ticket, [document], unit, context,
+                                                   pb.StreamExtractQuotesResponse)
+                    yield response
+                elif kind == "invalid":
+                    item[1].raise_if_any(context)
+                elif kind == "refused":
+                    self._refuse(item[1], context)
+                elif kind == "broken":
+                    if context.is_active():
+                        raise item[1]
+                    return
+                else:
+                    return
+        finally:
+            cancel_outstanding()
 
     # --- validation ----------------------------------------------------------------------------
 
@@ -207,46 +246,74 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
 
     # --- the work ------------------------------------------------------------------------------
 
-    def _analyse(self, documents: Sequence[pb.Document], unit: tuple[OffsetUnit, int],
-                 context: grpc.ServicerContext, response_cls: type) -> list:
-        parser = self._parser
-        if parser is None:
+    def _require_batcher(self, context: grpc.ServicerContext) -> Batcher:
+        batcher = self._batcher
+        if batcher is None:
             abort(context, grpc.StatusCode.UNAVAILABLE, "models are still loading; retry shortly",
                   "MODELS_LOADING")
-        with self._limiter.slot(context):
-            responses = []
-            for chunk in parse_chunks([len(document.text) for document in documents], PARSE_CHUNK_CHARS):
-                # Parsing is the long step: if the caller gave up, stop before the next one.
-                _check_alive(context)
+        return batcher
+
+    def _analyse(self, documents: Sequence[pb.Document], unit: tuple[OffsetUnit, int],
+                 context: grpc.ServicerContext, response_cls: type) -> list:
+        batcher = self._require_batcher(context)
+        try:
+            ticket = batcher.submit([document.text for document in documents],
+                                    lambda: _gone(context))
+        except (QueueFull, WorkDropped) as refusal:
+            self._refuse(refusal, context)
+        # When the call ends early (the caller cancelled, its deadline passed), its documents
+        # leave the queue at once instead of being parsed for nobody.
+        if not context.add_callback(lambda: ticket.cancel(_gone(context) or "cancelled")):
+            ticket.cancel()
+        with self._in_flight():
+            return self._collect(ticket, documents, unit, context, response_cls)
+
+    def _collect(self, ticket: Ticket, documents: Sequence[pb.Document],
+                 unit: tuple[OffsetUnit, int], context: grpc.ServicerContext,
+                 response_cls: type) -> list:
+        """Each document's response, converted and extracted as soon as its parse is back."""
+        responses: list = [None] * len(documents)
+        try:
+            for index, parts in ticket.results(_deadline(context)):
+                document = documents[index]
                 started = time.perf_counter()
-                parsed = parser.parse([documents[i].text for i in chunk])
-                self._metrics.observe_parse(len(chunk), time.perf_counter() - started)
-                _check_alive(context)
-                for i, parsed_doc in zip(chunk, parsed):
-                    document = documents[i]
-                    started = time.perf_counter()
-                    attribution = extractor.extract(parsed_doc, document.text)
-                    self._metrics.observe_document(
-                        len(document.text), parsed_doc.num_words,
-                        [quote.type.value for quote in attribution.quotes],
-                        time.perf_counter() - started)
-                    responses.append(to_proto(response_cls, document, attribution, unit, self._model))
-            return responses
+                parsed = from_stanza_parts(parts, document.text)
+                attribution = extractor.extract_parsed(parsed)
+                self._metrics.observe_document(
+                    len(document.text), len(parsed.words),
+                    [quote.type.value for quote in attribution.quotes],
+                    time.perf_counter() - started)
+                responses[index] = to_proto(response_cls, document, attribution, unit,
+                                            self._model)
+        except WorkDropped as dropped:
+            if dropped.reason == "deadline":
+                abort(context, grpc.StatusCode.DEADLINE_EXCEEDED,
+                      "deadline exceeded before the work ended", "DEADLINE_EXCEEDED")
+            if dropped.reason == "shutdown":
+                abort(context, grpc.StatusCode.UNAVAILABLE,
+                      "the server is shutting down; retry on another replica", "SHUTTING_DOWN")
+            abort(context, grpc.StatusCode.CANCELLED, "the call was cancelled", "CANCELLED")
+        return responses
 
+    def _refuse(self, refusal: Exception, context: grpc.ServicerContext) -> NoReturn:
+        if isinstance(refusal, WorkDropped):
+            abort(context, grpc.StatusCode.UNAVAILABLE,
+                  "the server is shutting down; retry on another replica", "SHUTTING_DOWN")
+        assert isinstance(refusal, QueueFull)
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(int(refusal.retry_after * 1e9))
+        abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED,
+              f"server busy: {refusal}; retry after {refusal.retry_after:.1f}s",
+              "OVERLOADED", error_details_pb2.RetryInfo(retry_delay=delay),
+              metadata={refusal.limit: str(refusal.value)})
 
-def parse_chunks(lengths: Sequence[int], limit: int) -> list[range]:
-    """Consecutive runs of documents (by index) of at most ``limit`` characters together; a
-    longer document gets a run of its own."""
-    chunks: list[range] = []
-    start, total = 0, 0
-    for i, length in enumerate(lengths):
-        if i > start and total + length > limit:
-            chunks.append(range(start, i))
-            start, total = i, 0
-        total += length
-    if start < len(lengths):
-        chunks.append(range(start, len(lengths)))
-    return chunks
+    @contextmanager
+    def _in_flight(self) -> Iterator[None]:
+        self._metrics.in_flight.inc()
+        try:
+            yield
+        finally:
+            self._metrics.in_flight.dec()
 
 
 def to_proto(response_cls: type, document: pb.Document, attribution: Attribution,
@@ -289,10 +356,19 @@ def to_proto(response_cls: type, document: pb.Document, attribution: Attribution
                         offset_unit=proto_unit)
 
 
-def _check_alive(context: grpc.ServicerContext) -> None:
-    """Stop before heavy work when the caller's deadline has passed or it cancelled."""
-    if context.time_remaining() <= 0:
-        abort(context, grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the work ended",
-              "DEADLINE_EXCEEDED")
+def _deadline(context: grpc.ServicerContext) -> float | None:
+    """The call's deadline on ``time.monotonic``'s clock; None when the caller set none."""
+    remaining = context.time_remaining()
+    # Without a deadline gRPC reports the time left until its "infinite future".
+    return None if remaining > _NO_DEADLINE else time.monotonic() + remaining
+
+
+def _gone(context: grpc.ServicerContext) -> str | None:
+    """Why the caller no longer waits ("deadline", "cancelled"), or None while it does."""
+    remaining = context.time_remaining()
+    if remaining <= 0:
+        return "deadline"
     if not context.is_active():
-        abort(context, grpc.StatusCode.CANCELLED, "the call was cancelled", "CANCELLED")
+        # gRPC's core ends the call at the deadline by its own clock, a hair before ours.
+        return "deadline" if remaining < _DEADLINE_SLACK else "cancelled"
+    return None

@@ -31,9 +31,16 @@ class Settings:
     official_models_dir: str | None = None
     max_document_chars: int = 100_000
     max_batch_size: int = 64
-    # Units of parsing work (one unary or batch call, one stream message) allowed at once; more
-    # are answered RESOURCE_EXHAUSTED rather than queued behind the single parser.
-    max_concurrent_work: int = 8
+    # The queue in front of the parser (service/batching.py): documents of all calls wait there
+    # and are parsed together. Past these bounds calls get RESOURCE_EXHAUSTED with a retry delay.
+    # 256 documents: a burst of a few hundred articles waits (about a minute of parsing on 2
+    # cores) instead of being refused.
+    max_queued_documents: int = 256
+    max_queued_chars: int = 4_000_000
+    # One batch: at most this many words (8 news articles of ~750 words), gathered for at most
+    # this long after the oldest waiting document arrived when the parser is idle.
+    max_batch_words: int = 6000
+    max_batch_delay_ms: float = 5.0
     torch_threads: int = 2
     log_format: str = "text"
     log_level: str = "INFO"
@@ -49,9 +56,15 @@ class Settings:
         for name in ("max_document_chars", "max_batch_size", "torch_threads"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.max_concurrent_work < 0:
+        for name in ("max_queued_chars", "max_batch_words"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.max_queued_documents < self.max_batch_size:
+            problems.append(f"max_queued_documents ({self.max_queued_documents}) must be at least "
+                            f"max_batch_size ({self.max_batch_size}): a full batch call must fit")
+        if self.max_batch_delay_ms < 0:
             problems.append(
-                f"max_concurrent_work must be at least 0, not {self.max_concurrent_work}")
+                f"max_batch_delay_ms must be at least 0, not {self.max_batch_delay_ms}")
         if self.log_format not in LOG_FORMATS:
             problems.append(
                 f"log_format must be one of {', '.join(LOG_FORMATS)}, not {self.log_format!r}")
@@ -108,9 +121,17 @@ _KNOBS = (
           "longest document accepted, in characters (code points)", "N"),
     _Knob("max_batch_size", "--max-batch-size", int,
           "most documents accepted in one BatchExtractQuotes call", "N"),
-    _Knob("max_concurrent_work", "--max-concurrent-work", int,
-          "calls (or stream messages) processed at once; more are answered RESOURCE_EXHAUSTED",
-          "N"),
+    _Knob("max_queued_documents", "--max-queued-documents", int,
+          "documents waiting for or in parsing, over all calls; a call that would pass it is "
+          "answered RESOURCE_EXHAUSTED with a retry delay (at least --max-batch-size)", "N"),
+    _Knob("max_queued_chars", "--max-queued-chars", int,
+          "characters waiting for or in parsing, over all calls (an empty queue takes any valid "
+          "call)", "N"),
+    _Knob("max_batch_words", "--max-batch-words", int,
+          "most words parsed together in one batch (long documents are parsed in pieces)", "N"),
+    _Knob("max_batch_delay_ms", "--max-batch-delay-ms", float,
+          "when the parser is idle, how long a batch waits for more documents after the oldest "
+          "arrived", "MS"),
     _Knob("torch_threads", "--torch-threads", int, "CPU threads the parser uses", "N"),
     _Knob("log_format", "--log-format", str, "log line format", "FORMAT", LOG_FORMATS),
     _Knob("log_level", "--log-level", str.upper, "least severe level logged", "LEVEL", LOG_LEVELS),

@@ -23,7 +23,7 @@ TEXT = ('"We will respond with force," Defense Secretary Mark Esper said on Frid
 
 # Test servers: small limits keep the bad-input cases cheap; short grace keeps shutdown quick.
 TEST_SETTINGS = Settings(host=HOST, port=0, metrics_port=0, max_document_chars=5000,
-                         max_batch_size=4, max_concurrent_work=4, torch_threads=1,
+                         max_batch_size=4, max_queued_documents=8, torch_threads=1,
                          grace_seconds=2.0)
 
 

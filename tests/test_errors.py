@@ -97,19 +97,6 @@ def test_server_still_extracts_after_bad_input(client):
     assert client.extract(TEXT).quotes
 
 
-def test_resource_exhausted_when_no_work_is_allowed(make_server):
-    srv = make_server(max_concurrent_work=0)
-    with QuoteClient(f"127.0.0.1:{srv.port}", timeout=30) as client:
-        with pytest.raises(grpc.RpcError) as caught:
-            client.extract(TEXT)
-        assert client.health() == "SERVING"  # health checks are not work
-    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    details = _details(caught.value)
-    assert details["reason"] == "OVERLOADED" and details.get("retry")
-    assert sample(scrape(srv), "grpc_server_handled_total", grpc_method="ExtractQuotes",
-                  grpc_code="RESOURCE_EXHAUSTED") == 1
-
-
 def _hold_parser(parser) -> threading.Lock:
     """The parser's batch lock: holding it makes the parser look busy with another batch."""
     lock = getattr(parser, "_lock", None)
@@ -118,19 +105,28 @@ def _hold_parser(parser) -> threading.Lock:
     return lock
 
 
-def test_resource_exhausted_when_slots_are_taken(make_server, parser):
-    srv = make_server(max_concurrent_work=1)
+def test_resource_exhausted_when_the_queue_is_full(make_server, parser):
+    srv = make_server(max_queued_documents=4)
     target = f"127.0.0.1:{srv.port}"
     lock = _hold_parser(parser)
     with QuoteClient(target, timeout=60) as client, futures.ThreadPoolExecutor(1) as pool:
         with lock:
-            first = pool.submit(client.extract, TEXT)  # takes the only slot, waits for the parser
-            assert wait_until(lambda: sample(scrape(srv), "quotes_in_flight_work") == 1)
+            # Four documents fill the queue (the first batch waits for the parser).
+            first = pool.submit(client.extract_batch, [TEXT] * 4)
+            assert wait_until(lambda: sample(scrape(srv), "quotes_queue_documents") == 4)
             with pytest.raises(grpc.RpcError) as caught:
                 client.extract(TEXT)
-            assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-        first.result(timeout=60)  # the admitted call completes once the parser is free
-        assert wait_until(lambda: sample(scrape(srv), "quotes_in_flight_work") == 0)
+            assert client.health() == "SERVING"  # health checks are not work
+        assert len(first.result(timeout=60)) == 4  # the admitted call completes
+        assert wait_until(lambda: sample(scrape(srv), "quotes_queue_documents") == 0)
+        assert client.extract(TEXT).quotes  # and the queue takes work again
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    details = _details(caught.value)
+    assert details["reason"] == "OVERLOADED" and details.get("retry")
+    exposition = scrape(srv)
+    assert sample(exposition, "grpc_server_handled_total", grpc_method="ExtractQuotes",
+                  grpc_code="RESOURCE_EXHAUSTED") == 1
+    assert sample(exposition, "quotes_refused_total", reason="max_queued_documents") == 1
 
 
 def test_deadline_exceeded_skips_the_work(make_server, parser):

@@ -61,24 +61,18 @@ def test_domain_counters_move_with_documents(make_server):
     assert sample(text, "quotes_batch_size_sum") == 2
 
 
-def test_a_call_is_parsed_in_chunks_bounded_by_characters(make_server, monkeypatch):
-    from service import servicer
-
-    monkeypatch.setattr(servicer, "PARSE_CHUNK_CHARS", len(TEXT) + 1)  # one document per parse
-    srv = make_server()
+def test_a_call_is_parsed_in_batches_bounded_by_words(make_server, parser):
+    [parsed] = parser.parse([TEXT])
+    srv = make_server(max_batch_words=parsed.num_words)  # one document's words per batch
     with QuoteClient(f"127.0.0.1:{srv.port}", timeout=60) as client:
+        alone = client.extract(TEXT)
+        before = scrape(srv)
         responses = client.extract_batch([("a", TEXT), ("b", TEXT), ("c", TEXT)])
     text = scrape(srv)
     assert [r.document_id for r in responses] == ["a", "b", "c"]
-    assert len({len(r.quotes) for r in responses}) == 1 and len(responses[0].quotes) > 0
-    assert sample(text, "quotes_parse_seconds_count") == 3
-    assert sample(text, "quotes_batch_size_sum") == 3
-    assert sample(text, "quotes_batch_size_count") == 3
-
-
-def test_parse_chunks_keep_order_and_bound_characters():
-    from service.servicer import parse_chunks
-
-    assert parse_chunks([], 10) == []
-    assert parse_chunks([4, 4, 4, 30, 1], 10) == [range(0, 2), range(2, 3), range(3, 4), range(4, 5)]
-    assert parse_chunks([3, 3, 3], 10) == [range(0, 3)]
+    assert all(list(r.quotes) == list(alone.quotes) for r in responses)
+    batches = sample(text, "quotes_batch_words_count") - sample(before, "quotes_batch_words_count")
+    words = sample(text, "quotes_batch_words_sum") - sample(before, "quotes_batch_words_sum")
+    assert words == 3 * parsed.num_words
+    assert batches >= 3 and sample(text, "quotes_parse_seconds_count") == \
+        sample(text, "quotes_batch_words_count")

@@ -12,8 +12,9 @@ def test_defaults():
     settings = load([], environ={})
     assert settings == Settings()
     assert (settings.port, settings.metrics_port, settings.max_document_chars,
-            settings.max_batch_size, settings.max_concurrent_work, settings.torch_threads,
-            settings.log_format) == (50051, 9464, 100_000, 64, 8, 2, "text")
+            settings.max_batch_size, settings.max_queued_documents, settings.max_batch_words,
+            settings.torch_threads, settings.log_format) == (50051, 9464, 100_000, 64, 256, 6000,
+                                                             2, "text")
     assert settings.official_models_dir is None
 
 
@@ -25,9 +26,10 @@ def test_env_then_flags():
     assert (settings.port, settings.metrics_port, settings.max_batch_size) == (6000, None, 8)
     assert settings.official_models_dir == "/models" and settings.log_format == "json"
     assert settings.grace_seconds == 2.5 and settings.log_level == "DEBUG"
-    flagged = load(["--port", "7000", "--metrics-port", "9999", "--max-concurrent-work", "0"],
-                   environ=env)
-    assert (flagged.port, flagged.metrics_port, flagged.max_concurrent_work) == (7000, 9999, 0)
+    flagged = load(["--port", "7000", "--metrics-port", "9999", "--max-queued-documents", "9",
+                    "--max-batch-delay-ms", "0"], environ=env)
+    assert (flagged.port, flagged.metrics_port, flagged.max_queued_documents,
+            flagged.max_batch_delay_ms) == (7000, 9999, 9, 0)
     assert flagged.max_batch_size == 8  # env still applies to knobs without a flag
     off = load(["--metrics-port", "off"], environ={"QUOTES_METRICS_PORT": "1234"})
     assert off.metrics_port is None
@@ -35,7 +37,9 @@ def test_env_then_flags():
 
 @pytest.mark.parametrize("env", [{"QUOTES_PORT": "http"}, {"QUOTES_PORT": "70000"},
                                  {"QUOTES_MAX_BATCH_SIZE": "0"}, {"QUOTES_LOG_FORMAT": "xml"},
-                                 {"QUOTES_TORCH_THREADS": "-1"}])
+                                 {"QUOTES_TORCH_THREADS": "-1"},
+                                 {"QUOTES_MAX_QUEUED_DOCUMENTS": "63"},
+                                 {"QUOTES_MAX_BATCH_WORDS": "0"}])
 def test_bad_values_are_refused(env):
     with pytest.raises(SettingsError):
         load([], environ=env)
@@ -46,7 +50,8 @@ def test_help_names_every_env_variable(capsys):
         build_parser().parse_args(["--help"])
     out = capsys.readouterr().out
     for name in ("QUOTES_HOST", "QUOTES_PORT", "QUOTES_METRICS_PORT", "QUOTES_OFFICIAL_MODELS_DIR",
-                 "QUOTES_MAX_DOCUMENT_CHARS", "QUOTES_MAX_BATCH_SIZE", "QUOTES_MAX_CONCURRENT_WORK",
+                 "QUOTES_MAX_DOCUMENT_CHARS", "QUOTES_MAX_BATCH_SIZE", "QUOTES_MAX_QUEUED_DOCUMENTS",
+                 "QUOTES_MAX_QUEUED_CHARS", "QUOTES_MAX_BATCH_WORDS", "QUOTES_MAX_BATCH_DELAY_MS",
                  "QUOTES_TORCH_THREADS", "QUOTES_LOG_FORMAT", "QUOTES_GRACE_SECONDS",
                  "--download-models"):
         assert name in out

@@ -77,9 +77,16 @@ class ParsedDocument:
 
 def from_stanza(doc, text: str | None = None) -> ParsedDocument:
     """Flatten a Stanza Document. ``text`` is the caller's original text (same length)."""
+    return from_stanza_parts([doc], text)
+
+
+def from_stanza_parts(docs, text: str | None = None) -> ParsedDocument:
+    """Flatten the Stanza Documents holding consecutive runs of one document's sentences (as
+    parsed in pieces) into that document. ``text`` is the caller's original text (same length)."""
     words: list[Word] = []
     sentences: list[range] = []
-    for s_index, sentence in enumerate(doc.sentences):
+    for sentence in (sentence for doc in docs for sentence in doc.sentences):
+        s_index = len(sentences)
         base = len(words)
         for word in sentence.words:
             token = word.parent
@@ -94,4 +101,5 @@ def from_stanza(doc, text: str | None = None) -> ParsedDocument:
     for w in words:
         if w.head >= 0:
             words[w.head].children.append(w.index)
-    return ParsedDocument(text=text if text is not None else doc.text, words=words, sentences=sentences)
+    return ParsedDocument(text=text if text is not None else docs[0].text, words=words,
+                          sentences=sentences)

@@ -6,11 +6,15 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from service.nlp.models import ModelSpec, load_pipeline
 from service.nlp.segmenter import NewsSegmenter
 
 log = logging.getLogger(__name__)
+
+# News text written for warming up (quotes, attributions, long and short sentences).
+WARM_UP_TEXT = Path(__file__).with_name("warm_up.txt")
 
 # Typographic characters the EWT-trained models rarely saw, mapped one code point to one code
 # point, so every offset into the normalised text is an offset into the caller's text.
@@ -60,16 +64,59 @@ class DocumentParser:
 
         The documents' text is the normalised text (same length and offsets as the input).
         """
-        import stanza
-
         if not texts:
             return []
-        docs = [self._segmented(text) for text in texts]
+        return self.parse_segmented([self._segmented(text) for text in texts])
+
+    def segment(self, text: str, piece_words: int | None = None) -> list:
+        """``text`` as Stanza Documents ready for ``parse_segmented``: one, or with
+        ``piece_words``, consecutive runs of whole sentences of about that many words each
+        (a sentence longer than that is a piece of its own). Every piece carries the whole
+        normalised text and document-level offsets, so ``parsed.from_stanza_parts`` joins their
+        parses into the document's. Thread-safe; no model involved."""
+        import stanza
+        from stanza.models.common.doc import END_CHAR, START_CHAR, TEXT
+
+        normalised = normalise_for_parsing(text)
+        sentences = [
+            # offsets as fields, not as a MISC string Stanza would parse back word by word
+            [{TEXT: normalised[tok.start:tok.end], START_CHAR: tok.start, END_CHAR: tok.end}
+             for tok in sentence]
+            for sentence in self._segmenter.split(text)
+        ]
+        if piece_words is None:
+            return [stanza.Document(sentences, text=normalised)]
+        pieces, run, words = [], [], 0
+        for sentence in sentences:
+            if run and words + len(sentence) > piece_words:
+                pieces.append(stanza.Document(run, text=normalised))
+                run, words = [], 0
+            run.append(sentence)
+            words += len(sentence)
+        if run or not pieces:
+            pieces.append(stanza.Document(run, text=normalised))
+        return pieces
+
+    def parse_segmented(self, docs: list) -> list:
+        """Parse Documents made by ``segment`` together (in place); returns them, in order."""
+        if not docs:
+            return []
         with self._lock:
             # Our documents arrive tokenized and split; Stanza's tokenize step would only
             # deep-copy them (a tenth of the parse time), so the pipeline starts after it.
-            parsed = self._nlp.process(docs, processors=self._after_tokenize)
-        return parsed
+            return self._nlp.process(docs, processors=self._after_tokenize)
+
+    def warm_up(self, rounds: int = 3) -> float:
+        """Parse a built-in news text ``rounds`` times; returns the seconds it took.
+
+        The first parses of a fresh process are several times slower than the rest (torch's
+        kernels and allocator, Python's caches); a server calls this before it reports SERVING
+        so callers never see that."""
+        started = time.perf_counter()
+        text = WARM_UP_TEXT.read_text(encoding="utf-8")
+        for _ in range(rounds):
+            self.parse([text, text[: len(text) // 3]])
+        return time.perf_counter() - started
 
     @property
     def pipeline(self):
@@ -93,14 +140,5 @@ class DocumentParser:
     def _segmented(self, text: str):
         """A Stanza Document holding our tokens and sentences (split on the caller's text, where
         curly quotes still say which way they face; parsed on the normalised text)."""
-        import stanza
-        from stanza.models.common.doc import END_CHAR, START_CHAR, TEXT
-
-        normalised = normalise_for_parsing(text)
-        sentences = [
-            # offsets as fields, not as a MISC string Stanza would parse back word by word
-            [{TEXT: normalised[tok.start:tok.end], START_CHAR: tok.start, END_CHAR: tok.end}
-             for tok in sentence]
-            for sentence in self._segmenter.split(text)
-        ]
-        return stanza.Document(sentences, text=normalised)
+        [doc] = self.segment(text)
+        return doc

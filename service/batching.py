@@ -1,0 +1,356 @@
+"""Cross-call batching: the documents of concurrent calls are parsed together.
+
+Calls hand their documents to ``Batcher.submit`` and wait on the ``Ticket`` they get back; one
+thread (the batcher) owns the parser, takes documents from the queue and parses them in batches
+bounded by words, then hands each call its own parses. Parsing 8 articles together costs little
+more than parsing one, so callers arriving together share the work instead of waiting on a lock
+one after another.
+
+- **Wait for more**: when the parser is idle and the queue holds fewer than ``max_batch_words``
+  words, the batcher waits up to ``max_delay`` seconds after the oldest arrival for more work
+  (Triton's ``max_queue_delay_microseconds``); under load the queue fills while a batch parses,
+  so batches are full without waiting.
+- **No starvation**: documents are cut into pieces of whole sentences (at most a quarter of a
+  batch each), and a batch takes at most one piece per document per round, oldest document
+  first; a 100,000-character document shares batches with the short ones that arrive after it.
+- **Dropped before parsing**: a document whose caller cancelled or whose deadline passed leaves
+  the queue before its next piece enters a batch; the call's wait ends at once.
+- **Bounded**: the queue admits a call's documents only while it holds fewer than
+  ``max_queued_documents`` documents and ``max_queued_chars`` characters (an empty queue admits
+  any valid call); past that ``submit`` raises ``QueueFull``, which callers turn into
+  RESOURCE_EXHAUSTED with a retry delay.
+
+Parsing happens here; converting parses and finding quotes stay with the caller's thread, so they
+overlap with the next batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from service.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+# A piece is at most this share of a batch, so a long document leaves room for others.
+PIECES_PER_BATCH = 4
+
+
+class QueueFull(Exception):
+    """The queue cannot take a call's documents now; ``limit`` names the bound that was hit."""
+
+    def __init__(self, limit: str, value: int, retry_after: float) -> None:
+        super().__init__(f"the queue is full ({limit} {value})")
+        self.limit = limit
+        self.value = value
+        self.retry_after = retry_after
+
+
+class WorkDropped(Exception):
+    """A call's documents left the queue unparsed: ``reason`` is cancelled, deadline or shutdown."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Ticket:
+    """One call's documents in the queue; the call takes their parses from here as they finish."""
+
+    def __init__(self, count: int, gone: Callable[[], str | None],
+                 on_cancel: Callable[["Ticket"], None] = lambda ticket: None) -> None:
+        self.gone = gone
+        self._on_cancel = on_cancel
+        self._cond = threading.Condition()
+        self._ready: deque[tuple[int, list]] = deque()
+        self._remaining = count
+        self._error: WorkDropped | BaseException | None = None
+
+    @property
+    def dropped(self) -> bool:
+        return self._error is not None
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        """Give up on the documents not parsed yet: they leave the queue now."""
+        if self._fail(WorkDropped(reason)):
+            self._on_cancel(self)
+
+    def results(self, deadline: float | None = None) -> Iterator[tuple[int, list]]:
+        """(document index, its parsed pieces) as each document is parsed, until all are.
+
+        Raises ``WorkDropped`` once the ticket is cancelled or ``deadline`` (``time.monotonic``)
+        passes, and the batcher's own error if parsing failed."""
+        while True:
+            expired = False
+            with self._cond:
+                while not self._ready and self._error is None and self._remaining:
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        expired = True
+                        break
+                    self._cond.wait(left)
+                error = self._error
+                item = self._ready.popleft() if self._ready and error is None else None
+            if expired:
+                self.cancel("deadline")
+                raise self._error or WorkDropped("deadline")
+            if error is not None:
+                raise error
+            if item is None:
+                return
+            yield item
+
+    def _deliver(self, index: int, parts: list) -> None:
+        with self._cond:
+            if self._error is None:
+                self._ready.append((index, parts))
+                self._remaining -= 1
+                self._cond.notify_all()
+
+    def _fail(self, error: BaseException) -> bool:
+        with self._cond:
+            if self._error is None and self._remaining:
+                self._error = error
+                self._ready.clear()
+                self._cond.notify_all()
+                return True
+            return False
+
+
+@dataclass(eq=False)
+class _Queued:
+    """One document in the queue: its pieces, how many went into batches, how many came back."""
+
+    ticket: Ticket
+    index: int
+    chars: int
+    pieces: list
+    piece_words: list[int]
+    enqueued: float
+    taken: int = 0  # pieces handed to batches
+    parsed: int = 0  # pieces back from batches
+    left_queue: bool = False  # dropped before all its pieces were taken
+    released: bool = False  # its documents and characters no longer count against the bounds
+
+    @property
+    def words_left(self) -> int:
+        return sum(self.piece_words[self.taken:])
+
+
+class Batcher:
+    """Parses the documents of all calls in shared batches (see the module docstring)."""
+
+    def __init__(self, parser: Any, metrics: Metrics, *, max_batch_words: int = 6000,
+                 max_delay: float = 0.005, max_queued_documents: int = 256,
+                 max_queued_chars: int = 4_000_000) -> None:
+        self._parser = parser
+        self._metrics = metrics
+        self.max_batch_words = max_batch_words
+        self.max_delay = max_delay
+        self.max_queued_documents = max_queued_documents
+        self.max_queued_chars = max_queued_chars
+        self._piece_words = max(1, max_batch_words // PIECES_PER_BATCH)
+        self._cond = threading.Condition()
+        self._queue: deque[_Queued] = deque()  # documents with pieces not yet in a batch
+        self._documents = 0  # admitted, not fully parsed (queued or in the running batch)
+        self._chars = 0
+        self._closed = False
+        self._seconds_per_word = 1 / 3000  # running estimate, for the retry delay
+        self._thread = threading.Thread(target=self._run, name="batcher", daemon=True)
+        self._thread.start()
+
+    # --- callers --------------------------------------------------------------------------------
+
+    def submit(self, texts: Sequence[str], gone: Callable[[], str | None]) -> Ticket:
+        """Queue ``texts`` (one call's documents) for parsing; ``gone()`` says why the caller no
+        longer waits ("cancelled", "deadline") or None. Raises ``QueueFull`` or
+        ``WorkDropped("shutdown")``."""
+        chars = sum(len(text) for text in texts)
+        with self._cond:
+            if self._closed:
+                raise WorkDropped("shutdown")
+            if self._documents:  # an empty queue admits any valid call
+                if self._documents + len(texts) > self.max_queued_documents:
+                    self._refuse("max_queued_documents", self.max_queued_documents)
+                if self._chars + chars > self.max_queued_chars:
+                    self._refuse("max_queued_chars", self.max_queued_chars)
+            # Reserved now, so concurrent callers cannot overfill it while this one segments.
+            self._documents += len(texts)
+            self._chars += chars
+            self._gauges()
+        ticket = Ticket(len(texts), gone, self._withdraw)
+        try:
+            # Tokenizing and sentence splitting are rules only: done on the caller's thread.
+            queued = []
+            for index, text in enumerate(texts):
+                pieces = self._parser.segment(text, self._piece_words)
+                queued.append(_Queued(ticket, index, len(text), pieces,
+                                      [piece.num_tokens for piece in pieces], time.monotonic()))
+        except BaseException:
+            with self._cond:
+                self._release(len(texts), chars)
+            raise
+        with self._cond:
+            if self._closed:
+                self._release(len(texts), chars)
+                raise WorkDropped("shutdown")
+            self._queue.extend(queued)
+            self._cond.notify_all()
+        return ticket
+
+    def close(self, timeout: float | None = None) -> None:
+        """Stop taking work; queued documents are dropped ("shutdown"); the running batch ends."""
+        with self._cond:
+            self._closed = True
+            while self._queue:
+                self._drop(self._queue.popleft(), "shutdown")
+            self._cond.notify_all()
+        self._thread.join(timeout)
+
+    @property
+    def queued_documents(self) -> int:
+        with self._cond:
+            return self._documents
+
+    def estimated_wait(self) -> float:
+        """Seconds the queued work would take to parse, at the recent speed."""
+        with self._cond:
+            return self._estimated_wait()
+
+    # --- the batcher thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            batch = self._next_batch()
+            if batch is None:
+                return
+            started = time.perf_counter()
+            try:
+                self._parser.parse_segmented([q.pieces[i] for q, i in batch])
+            except BaseException as exc:  # noqa: BLE001 - handed to the callers, who report it
+                log.exception("parsing a batch of %d pieces failed", len(batch))
+                self._finish(batch, exc)
+                continue
+            seconds = time.perf_counter() - started
+            words = sum(q.piece_words[i] for q, i in batch)
+            if words:
+                self._seconds_per_word = 0.8 * self._seconds_per_word + 0.2 * seconds / words
+            self._metrics.observe_batch(len(batch), words, seconds)
+            self._finish(batch, None)
+
+    def _next_batch(self) -> list[tuple[_Queued, int]] | None:
+        """Wait for work, then take up to ``max_batch_words`` words of pieces, round-robin over
+        documents (oldest first). None once closed."""
+        with self._cond:
+            while True:
+                self._drop_gone()
+                if self._closed:
+                    return None
+                if not self._queue:
+                    self._cond.wait()
+                    continue
+                wait = self._queue[0].enqueued + self.max_delay - time.monotonic()
+                if wait > 0 and sum(q.words_left for q in self._queue) < self.max_batch_words:
+                    self._cond.wait(wait)
+                    continue
+                break
+            batch: list[tuple[_Queued, int]] = []
+            words = 0
+            now = time.monotonic()
+            progress = True
+            while progress and words < self.max_batch_words:
+                progress = False
+                for queued in self._queue:
+                    if queued.taken == len(queued.pieces):
+                        continue
+                    piece_words = queued.piece_words[queued.taken]
+                    if batch and words + piece_words > self.max_batch_words:
+                        continue
+                    if queued.taken == 0:
+                        self._metrics.queue_wait.observe(now - queued.enqueued)
+                    batch.append((queued, queued.taken))
+                    queued.taken += 1
+                    words += piece_words
+                    progress = True
+                    if words >= self.max_batch_words:
+                        break
+            self._queue = deque(q for q in self._queue if q.taken < len(q.pieces))
+            return batch
+
+    def _finish(self, batch: list[tuple[_Queued, int]], error: BaseException | None) -> None:
+        with self._cond:
+            for queued, _piece in batch:
+                if error is not None:
+                    queued.ticket._fail(error)
+                queued.parsed += 1
+                if queued.parsed == len(queued.pieces):
+                    self._release_document(queued)
+                    queued.ticket._deliver(queued.index, queued.pieces)
+                elif queued.left_queue and queued.parsed == queued.taken:
+                    self._release_document(queued)  # dropped while these pieces were parsed
+
+    # --- bookkeeping (under self._cond) --------------------------------------------------------
+
+    def _withdraw(self, ticket: Ticket) -> None:
+        """A cancelled ticket's documents leave the queue (called by ``Ticket.cancel``)."""
+        with self._cond:
+            self._remove(lambda queued: queued.ticket is ticket)
+
+    def _drop_gone(self) -> None:
+        """Take out documents whose caller timed out or went away without a cancel arriving."""
+        for ticket in {queued.ticket for queued in self._queue}:
+            reason = ticket.gone()
+            if reason:
+                ticket._fail(WorkDropped(reason))
+        self._remove(lambda queued: queued.ticket.dropped)
+
+    def _remove(self, which: Callable[[_Queued], bool]) -> None:
+        kept: deque[_Queued] = deque()
+        for queued in self._queue:
+            if not which(queued):
+                kept.append(queued)
+                continue
+            queued.left_queue = True
+            if queued.taken == queued.parsed:  # else when the running batch returns
+                self._release_document(queued)
+            self._metrics.work_dropped.labels(reason=_reason(queued.ticket)).inc()
+        self._queue = kept
+
+    def _drop(self, queued: _Queued, reason: str) -> None:
+        queued.ticket._fail(WorkDropped(reason))
+        queued.left_queue = True
+        if queued.taken == queued.parsed:
+            self._release_document(queued)
+        self._metrics.work_dropped.labels(reason=reason).inc()
+
+    def _release_document(self, queued: _Queued) -> None:
+        if not queued.released:
+            queued.released = True
+            self._release(1, queued.chars)
+
+    def _release(self, documents: int, chars: int) -> None:
+        self._documents -= documents
+        self._chars -= chars
+        self._gauges()
+
+    def _gauges(self) -> None:
+        self._metrics.queue_documents.set(self._documents)
+        self._metrics.queue_chars.set(self._chars)
+
+    def _refuse(self, limit: str, value: int) -> None:
+        self._metrics.refused.labels(reason=limit).inc()
+        raise QueueFull(limit, value, min(30.0, max(1.0, self._estimated_wait())))
+
+    def _estimated_wait(self) -> float:
+        return sum(q.words_left for q in self._queue) * self._seconds_per_word
+
+
+def _reason(ticket: Ticket) -> str:
+    error = ticket._error
+    return error.reason if isinstance(error, WorkDropped) else "error"

@@ -1,0 +1,185 @@
+"""Cross-call batching (service/batching.py) over real gRPC with the real models: concurrent calls
+share batches, get the answers they get alone, and leave the queue when their callers go."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent import futures
+
+import grpc
+import pytest
+
+from clients.client import QuoteClient
+from conftest import TEXT, sample, scrape, wait_until
+from quotes.v1 import quote_service_pb2 as pb
+from service.attribution.parsed import from_stanza, from_stanza_parts
+from service.batching import Batcher, WorkDropped
+from service.metrics import Metrics
+
+ARTICLES = [
+    TEXT,
+    'Protesters gathered outside the embassy.\n\n"This is a tragedy," said Maria Lopez, a local '
+    'teacher.',
+    'The minister said on Monday that the talks would resume next week. "We are close," she told '
+    'reporters.',
+    'According to the company, sales rose by 4 percent. Analysts said the figure was '
+    '"better than feared."',
+    '"Nobody wanted this strike," union leader Tom Baker said. He added that the workers would '
+    'return on Friday.',
+    'Police said two people were arrested. A witness, John Reyes, said he heard "a loud bang" '
+    'before the crowd ran.',
+]
+
+
+def _hold_parser(parser) -> threading.Lock:
+    lock = getattr(parser, "_lock", None)
+    if lock is None:
+        pytest.skip("DocumentParser no longer exposes its batch lock")
+    return lock
+
+
+def _answers(responses) -> list:
+    return [[(q.text, q.span.start, q.span.end, q.type, q.speaker.name, q.speaker.mention,
+              q.cue.text, round(q.confidence, 6)) for q in r.quotes] for r in responses]
+
+
+def test_concurrent_calls_share_batches_and_get_their_own_answers(make_server, parser):
+    srv = make_server(max_queued_documents=16)
+    target = f"127.0.0.1:{srv.port}"
+    with QuoteClient(target, timeout=60) as client:
+        alone = [client.extract(text, id=str(i)) for i, text in enumerate(ARTICLES)]
+    parses_before = sample(scrape(srv), "quotes_batch_size_count")
+    lock = _hold_parser(parser)
+    with QuoteClient(target, timeout=60) as client, \
+            futures.ThreadPoolExecutor(len(ARTICLES)) as pool:
+        with lock:  # the calls arrive while the parser is busy: they must wait together
+            pending = [pool.submit(client.extract, text, id=str(i))
+                       for i, text in enumerate(ARTICLES)]
+            assert wait_until(lambda: sample(scrape(srv), "quotes_queue_documents")
+                              == len(ARTICLES))
+        together = [f.result(timeout=60) for f in pending]
+    assert _answers(together) == _answers(alone)
+    assert [r.document_id for r in together] == [str(i) for i in range(len(ARTICLES))]
+    exposition = scrape(srv)
+    parses = sample(exposition, "quotes_batch_size_count") - parses_before
+    # Six calls, parsed one by one, would take six parses; together they take at most two (the
+    # batcher may have taken the first arrival alone before the others came).
+    assert 1 <= parses <= 2, parses
+    assert sample(exposition, "quotes_queue_wait_seconds_count") >= 2 * len(ARTICLES)
+    assert sample(exposition, "quotes_queue_documents") == 0
+
+
+def test_cancelled_and_expired_calls_leave_the_queue_unparsed(make_server, parser):
+    srv = make_server(max_queued_documents=16, max_batch_delay_ms=0)
+    target = f"127.0.0.1:{srv.port}"
+    lock = _hold_parser(parser)
+    with QuoteClient(target, timeout=60) as client:
+        alone = client.extract(ARTICLES[1])
+        documents_before = sample(scrape(srv), "quotes_documents_processed_total")
+        taken_before = sample(scrape(srv), "quotes_queue_wait_seconds_count")
+        with lock:
+            # A batch call holds the parser's next batch; behind it: one call that will be
+            # cancelled, one whose deadline passes, one that waits normally.
+            blocker = client._stub.BatchExtractQuotes.future(
+                _batch_request([ARTICLES[0]]), timeout=60)
+            assert wait_until(lambda: sample(scrape(srv), "quotes_queue_wait_seconds_count")
+                              == taken_before + 1)  # in the batch waiting for the parser
+            cancelled = client._stub.ExtractQuotes.future(_request(ARTICLES[2]), timeout=60)
+            expiring = client._stub.ExtractQuotes.future(_request(ARTICLES[3]), timeout=1.0)
+            normal = client._stub.ExtractQuotes.future(_request(ARTICLES[1]), timeout=60)
+            assert wait_until(lambda: sample(scrape(srv), "quotes_queue_documents") == 4)
+            cancelled.cancel()
+            with pytest.raises(grpc.RpcError) as expired:
+                expiring.result(timeout=30)
+            # Both left the queue while the parser was still busy: their slots are free.
+            assert wait_until(lambda: sample(scrape(srv), "quotes_queue_documents") == 2)
+        assert blocker.result(timeout=60).responses
+        assert _answers([normal.result(timeout=60)]) == _answers([alone])
+    assert expired.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    exposition = scrape(srv)
+    assert sample(exposition, "quotes_documents_processed_total") - documents_before == 2
+    dropped = {reason: sample(exposition, "quotes_work_dropped_total", reason=reason)
+               for reason in ("cancelled", "deadline")}
+    assert dropped == {"cancelled": 1, "deadline": 1}
+    assert sample(exposition, "quotes_queue_documents") == 0
+
+
+def test_stream_messages_share_batches_and_keep_their_order(make_server, parser):
+    srv = make_server(max_queued_documents=32)
+    target = f"127.0.0.1:{srv.port}"
+    with QuoteClient(target, timeout=60) as client:
+        alone = [client.extract(text) for text in ARTICLES]
+        parses_before = sample(scrape(srv), "quotes_batch_size_count")
+        lock = _hold_parser(parser)
+        with lock:
+            stream = client.stream([(f"s{i}", text) for i, text in enumerate(ARTICLES)])
+            assert wait_until(lambda: sample(scrape(srv), "quotes_queue_documents")
+                              == len(ARTICLES))
+        streamed = list(stream)
+    assert [r.document_id for r in streamed] == [f"s{i}" for i in range(len(ARTICLES))]
+    assert _answers(streamed) == _answers(alone)
+    assert sample(scrape(srv), "quotes_batch_size_count") - parses_before <= 2
+
+
+def test_long_documents_are_parsed_in_pieces_beside_short_ones(parser):
+    """A long document does not hold the parser until it is done: a short one that arrives
+    after it is answered first, and the long one's pieces join into its whole parse."""
+    long_text = "\n\n".join(ARTICLES * 6)
+    [whole] = parser.parse([long_text])
+    metrics = Metrics()
+    batcher = Batcher(parser, metrics, max_batch_words=120, max_delay=0.0)
+    try:
+        finished: list[str] = []
+        lock = _hold_parser(parser)
+        with lock:
+            long_ticket = batcher.submit([long_text], lambda: None)
+            short_ticket = batcher.submit([ARTICLES[1]], lambda: None)
+
+        def drain(name, ticket):
+            parts = [parts for _index, parts in ticket.results(time.monotonic() + 60)]
+            finished.append(name)
+            return parts
+
+        with futures.ThreadPoolExecutor(2) as pool:
+            long_parts = pool.submit(drain, "long", long_ticket)
+            pool.submit(drain, "short", short_ticket).result(timeout=60)
+            [pieces] = long_parts.result(timeout=60)
+    finally:
+        batcher.close(10)
+    assert finished == ["short", "long"]
+    assert len(pieces) > 3
+    joined, alone = from_stanza_parts(pieces, long_text), from_stanza(whole, long_text)
+    assert [(w.text, w.upos, w.lemma, w.head, w.deprel, w.start, w.sentence) for w in joined.words] \
+        == [(w.text, w.upos, w.lemma, w.head, w.deprel, w.start, w.sentence) for w in alone.words]
+    batches = metrics.registry.get_sample_value("quotes_batch_words_count")
+    words = metrics.registry.get_sample_value("quotes_batch_words_sum")
+    [short] = parser.parse([ARTICLES[1]])
+    assert words == len(joined.words) + short.num_words  # every word parsed once
+    assert batches >= words / 120
+
+
+def test_closing_drops_queued_work(parser):
+    batcher = Batcher(parser, Metrics(), max_delay=0.0)
+    lock = _hold_parser(parser)
+    with lock:
+        running = batcher.submit([ARTICLES[0]], lambda: None)
+        assert wait_until(lambda: not batcher._queue)  # taken into the (blocked) batch
+        queued = batcher.submit([ARTICLES[1]], lambda: None)
+        closer = threading.Thread(target=batcher.close, args=(30,))
+        closer.start()
+        with pytest.raises(WorkDropped) as dropped:
+            list(queued.results(time.monotonic() + 30))
+    closer.join(30)
+    assert dropped.value.reason == "shutdown"
+    assert len(list(running.results(time.monotonic() + 30))) == 1  # the running batch ends
+    with pytest.raises(WorkDropped):
+        batcher.submit([ARTICLES[2]], lambda: None)
+
+
+def _request(text: str):
+    return pb.ExtractQuotesRequest(document=pb.Document(text=text))
+
+
+def _batch_request(texts: list[str]):
+    return pb.BatchExtractQuotesRequest(documents=[pb.Document(text=t) for t in texts])

@@ -1,0 +1,42 @@
+"""The load benchmark (bench/load.py) in a short run, so it cannot rot: real server, real calls."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import load
+
+NEWS = Path(__file__).parent / "data" / "news.jsonl"
+
+
+@pytest.mark.parametrize("mode", ["unary", "batch", "stream"])
+def test_short_load_run_against_a_running_server(target, tmp_path, mode, capsys):
+    results = tmp_path / "results.jsonl"
+    status = load.main(["--target", target, "--jsonl", str(NEWS), "--clients", "3",
+                        "--mode", mode, "--batch-size", "2", "--count", "8",
+                        "--results", str(results), "--note", "test"])
+    assert status == 0, capsys.readouterr().out
+    [line] = results.read_text().splitlines()
+    result = json.loads(line)
+    texts = [json.loads(row)["text"] for row in NEWS.read_text().splitlines()]
+    expected_words = sum(len(texts[i % len(texts)].split()) for i in range(8))
+    assert result["documents"] == 8 and result["words"] == expected_words
+    assert result["errors"] == {} and result["quotes"] > 8
+    assert result["words_per_s"] > 0 and result["latency_p50_s"] <= result["latency_p99_s"]
+
+
+def test_started_server_and_in_process_share(tmp_path, capsys):
+    """The full path a person runs: start quotes-server, drive it, compare with in-process."""
+    results = tmp_path / "results.jsonl"
+    status = load.main(["--jsonl", str(NEWS), "--clients", "2", "--count", "6", "--threads", "1",
+                        "--in-process", "--results", str(results)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    result = json.loads(results.read_text())
+    assert result["target"] == "started" and result["documents"] == 6
+    assert result["server_peak_rss_mib"] > 100  # the models are in it
+    assert result["in_process_words_per_s"] > 0 and result["share_of_in_process"] > 0
+    assert "the service gives" in out
