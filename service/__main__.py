@@ -59,6 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                                          args.download_models)
         return 0
 
+    from service.workers import default_workers, serve_workers
+
+    workers = settings.workers or default_workers(settings.torch_threads)
+    if workers > 1:
+        return serve_workers(settings, workers)
     from service.server import serve
 
     return serve(settings)

@@ -14,6 +14,7 @@ py-grpc-prometheus 0.8, which never counts streaming-response calls as handled, 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,6 +25,7 @@ from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, H
 
 log = logging.getLogger(__name__)
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _RPC_LABELS = ("grpc_type", "grpc_service", "grpc_method")
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 _BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
@@ -78,10 +80,10 @@ class Metrics:
             buckets=_LATENCY_BUCKETS, registry=r)
         self.queue_documents = Gauge(
             "quotes_queue_documents", "Documents admitted and not yet parsed (queue depth).",
-            registry=r)
+            registry=r, multiprocess_mode="livesum")
         self.queue_chars = Gauge("quotes_queue_characters",
                                  "Characters of the documents admitted and not yet parsed.",
-                                 registry=r)
+                                 registry=r, multiprocess_mode="livesum")
         self.refused = Counter(
             "quotes_refused", "Calls refused with RESOURCE_EXHAUSTED, by the bound that was full.",
             ("reason",), registry=r)
@@ -91,15 +93,18 @@ class Metrics:
             ("reason",), registry=r)
         self.in_flight = Gauge("quotes_in_flight_work",
                                "Units of work (calls or stream messages) being processed.",
-                               registry=r)
+                               registry=r, multiprocess_mode="livesum")
+        # "max" in multiprocess mode: 1 while any worker has the models loaded.
         self.model_info = Gauge("quotes_model_info", "The loaded models (value 1).",
-                                ("name", "version", "source"), registry=r)
+                                ("name", "version", "source"), registry=r,
+                                multiprocess_mode="max")
         self._http = None
 
     # --- domain -------------------------------------------------------------------------------
 
     def set_model(self, name: str, version: str, source: str) -> None:
-        self.model_info.clear()
+        if MULTIPROC_ENV not in os.environ:  # (workers each set the same labels once)
+            self.model_info.clear()
         self.model_info.labels(name=name, version=version, source=source).set(1)
 
     def observe_batch(self, documents: int, words: int, seconds: float) -> None:

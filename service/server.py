@@ -81,7 +81,7 @@ class UnexpectedErrorInterceptor(grpc.ServerInterceptor):
 class QuoteServer:
     """A grpc.Server with its health status, metrics endpoint and model lifecycle."""
 
-    def __init__(self, settings: Settings, parser: Any = None) -> None:
+    def __init__(self, settings: Settings, parser: Any = None, *, reuse_port: bool = False) -> None:
         self.settings = settings
         self.metrics = Metrics()
         self._parser = parser
@@ -97,7 +97,10 @@ class QuoteServer:
             # Metrics outermost, so they see the status the error interceptor settles on.
             interceptors=[self.metrics.interceptor(), UnexpectedErrorInterceptor()],
             options=[("grpc.max_receive_message_length", receive_limit),
-                     ("grpc.max_send_message_length", -1)],
+                     ("grpc.max_send_message_length", -1),
+                     # Worker processes share the port; a lone server must not share it with
+                     # another process started by mistake.
+                     ("grpc.so_reuseport", 1 if reuse_port else 0)],
             # Past this many calls (running or queued) gRPC refuses with RESOURCE_EXHAUSTED
             # instead of queueing without bound.
             maximum_concurrent_rpcs=workers,
@@ -126,17 +129,18 @@ class QuoteServer:
         if self._parser is not None:
             self.set_parser(self._parser)
 
-    def load_models(self) -> None:
-        """Load the models the settings name (slow) and start serving."""
+    def load_models(self, serve: bool = True) -> None:
+        """Load the models the settings name (slow), warm them up, and start serving (with
+        ``serve=False``, only once ``mark_serving`` is called)."""
         from service.nlp.models import resolve_models
         from service.nlp.pipeline import DocumentParser
 
         spec = resolve_models(self.settings.official_models_dir)
         parser = DocumentParser(spec, torch_threads=self.settings.torch_threads)
         log.info("warmed up in %.1fs", parser.warm_up())
-        self.set_parser(parser)
+        self.set_parser(parser, serve=serve)
 
-    def set_parser(self, parser: Any) -> None:
+    def set_parser(self, parser: Any, serve: bool = True) -> None:
         """Serve with ``parser``, a loaded (and warmed-up) DocumentParser; tests share one across
         servers."""
         self._parser = parser
@@ -150,11 +154,17 @@ class QuoteServer:
         spec = parser.spec
         self._servicer.set_batcher(self._batcher, spec)
         self.metrics.set_model(spec.name, spec.version, spec.source)
-        if self._stopping:
+        if serve:
+            self.mark_serving()
+
+    def mark_serving(self) -> None:
+        """Report SERVING (the parser is set): orchestrators start sending work."""
+        if self._stopping or self._parser is None:
             return
         for service in ("", SERVICE_NAME):
             self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
         self.ready.set()
+        spec = self._parser.spec
         log.info("serving with %s (%s models)", spec.label, spec.source)
 
     def stop(self, grace: float | None = None) -> threading.Event:

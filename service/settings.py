@@ -42,6 +42,9 @@ class Settings:
     max_batch_words: int = 6000
     max_batch_delay_ms: float = 5.0
     torch_threads: int = 2
+    # Server processes sharing the port, each with its own models; 0: one per torch_threads
+    # available CPUs (service/workers.py).
+    workers: int = 0
     log_format: str = "text"
     log_level: str = "INFO"
     # Seconds in-flight calls get to finish after SIGTERM before they are cancelled.
@@ -56,6 +59,8 @@ class Settings:
         for name in ("max_document_chars", "max_batch_size", "torch_threads"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.workers < 0:
+            problems.append(f"workers must be at least 0 (0: auto), not {self.workers}")
         for name in ("max_queued_chars", "max_batch_words"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
@@ -89,6 +94,10 @@ def _port_or_off(value: str) -> int | None:
     if value.strip().lower() in ("off", "none", "disabled", ""):
         return None
     return int(value)
+
+
+def _workers(value: str) -> int:
+    return 0 if value.strip().lower() == "auto" else int(value)
 
 
 def _optional_str(value: str) -> str | None:
@@ -133,6 +142,9 @@ _KNOBS = (
           "when the parser is idle, how long a batch waits for more documents after the oldest "
           "arrived", "MS"),
     _Knob("torch_threads", "--torch-threads", int, "CPU threads the parser uses", "N"),
+    _Knob("workers", "--workers", _workers,
+          "server processes on the port, each with its own models ('auto' or 0: one per "
+          "--torch-threads CPUs available, at least 1)", "N"),
     _Knob("log_format", "--log-format", str, "log line format", "FORMAT", LOG_FORMATS),
     _Knob("log_level", "--log-level", str.upper, "least severe level logged", "LEVEL", LOG_LEVELS),
     _Knob("grace_seconds", "--grace-seconds", float,
@@ -148,6 +160,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default = getattr(defaults, knob.field)
         shown = "off" if default is None and knob.field == "metrics_port" else (
             "unset" if default is None else default)
+        if knob.field == "workers" and default == 0:
+            shown = "auto"
         parser.add_argument(
             knob.flag, dest=knob.field, metavar=knob.metavar, choices=knob.choices,
             type=knob.parse, default=argparse.SUPPRESS,  # absent unless given: env applies
