@@ -122,6 +122,10 @@ def test_ports_agree_with_server_defaults(deployment, objects, config_env):
     assert ports == {"grpc": defaults["grpc"], "metrics": defaults["metrics"]}
     assert int(config_env["QUOTES_PORT"]) == defaults["grpc"]
     assert int(config_env["QUOTES_METRICS_PORT"]) == defaults["metrics"]
+    # Every variable the config sets is one the server reads.
+    from service.settings import ENV_PREFIX, Settings
+    known = {ENV_PREFIX + name.upper() for name in Settings.__dataclass_fields__}
+    assert set(config_env) <= known
 
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
@@ -176,7 +180,9 @@ def test_env_comes_from_the_generated_config_map(deployment, kustomization):
 
 def test_threads_fit_the_cpu_request(deployment, config_env):
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
-    assert int(config_env["QUOTES_TORCH_THREADS"]) <= _cpu(container["resources"]["requests"]["cpu"])
+    workers = int(config_env.get("QUOTES_WORKERS", "1"))
+    assert workers * int(config_env["QUOTES_TORCH_THREADS"]) \
+        <= _cpu(container["resources"]["requests"]["cpu"])
 
 
 def test_selectors_hpa_and_pdb_point_at_the_deployment(deployment, objects):
