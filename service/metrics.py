@@ -26,6 +26,9 @@ from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, H
 log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+REFUSAL_REASONS = ("max_queued_documents", "max_queued_chars")
+DROP_REASONS = ("cancelled", "deadline", "shutdown")
+QUOTE_TYPES = ("direct", "indirect", "mixed")
 _RPC_LABELS = ("grpc_type", "grpc_service", "grpc_method")
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 _BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
@@ -94,11 +97,36 @@ class Metrics:
         self.in_flight = Gauge("quotes_in_flight_work",
                                "Units of work (calls or stream messages) being processed.",
                                registry=r, multiprocess_mode="livesum")
+        self.serving = Gauge(
+            "quotes_serving", "1 while health checks answer SERVING, 0 while models load or the "
+            "server shuts down.", registry=r, multiprocess_mode="livemin")
         # "max" in multiprocess mode: 1 while any worker has the models loaded.
         self.model_info = Gauge("quotes_model_info", "The loaded models (value 1).",
                                 ("name", "version", "source"), registry=r,
                                 multiprocess_mode="max")
+        # Known label values start at 0, so rates and dashboards show 0, not "no data".
+        for reason in REFUSAL_REASONS:
+            self.refused.labels(reason=reason)
+        for reason in DROP_REASONS:
+            self.work_dropped.labels(reason=reason)
+        for quote_type in QUOTE_TYPES:
+            self.quotes.labels(type=quote_type)
         self._http = None
+
+    def initialize_rpcs(self, service: Any) -> None:
+        """Every method of ``service`` (a protobuf ServiceDescriptor) with every status code at
+        0, as go-grpc-prometheus does: a series that is born at 0 gives rates from its first
+        call on (one born at its first value hides that value from rate())."""
+        for method in service.methods:
+            kind = ("bidi_stream" if method.client_streaming and method.server_streaming else
+                    "client_stream" if method.client_streaming else
+                    "server_stream" if method.server_streaming else "unary")
+            labels = {"grpc_type": kind, "grpc_service": service.full_name,
+                      "grpc_method": method.name}
+            for metric in (self.rpc_started, self.rpc_seconds, self.msg_received, self.msg_sent):
+                metric.labels(**labels)
+            for code in grpc.StatusCode:
+                self.rpc_handled.labels(**labels, grpc_code=code.name)
 
     # --- domain -------------------------------------------------------------------------------
 

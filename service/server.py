@@ -106,6 +106,7 @@ class QuoteServer:
             maximum_concurrent_rpcs=workers,
         )
         pb_grpc.add_QuoteServiceServicer_to_server(self._servicer, self._server)
+        self.metrics.initialize_rpcs(pb.DESCRIPTOR.services_by_name["QuoteService"])
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         for service in ("", SERVICE_NAME):
@@ -163,6 +164,7 @@ class QuoteServer:
             return
         for service in ("", SERVICE_NAME):
             self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
+        self.metrics.serving.set(1)
         self.ready.set()
         spec = self._parser.spec
         log.info("serving with %s (%s models)", spec.label, spec.source)
@@ -176,6 +178,7 @@ class QuoteServer:
         self._stopping = True
         grace = self.settings.grace_seconds if grace is None else grace
         self.health.enter_graceful_shutdown()
+        self.metrics.serving.set(0)
         log.info("shutting down: finishing in-flight calls (up to %.0fs)", grace)
         done = self._server.stop(grace)
 

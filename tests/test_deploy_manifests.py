@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-DEPLOY = ROOT / "deploy"
+DEPLOY = ROOT / "deploy" / "base"
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 
 # The defaults documented for the server (README / pyproject); used until service.settings exists.
