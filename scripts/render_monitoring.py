@@ -74,7 +74,7 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
               "Finished calls per second by method and gRPC status code. A rise in anything but "
               "OK is worth a look; RESOURCE_EXHAUSTED means full queues, INVALID_ARGUMENT a "
               "caller sending bad documents.",
-              "reqps", ((f"sum by (grpc_method, grpc_code) (quotes:grpc_server_handled:rate5m{RULE_NS})",
+              "reqps", ((f"sum by (grpc_method, grpc_code) (quotes:grpc_server_handled:rate5m{RULE_NS}) > 0",
                          "{{grpc_method}} {{grpc_code}}"),), width=12),
         Panel("Error ratio by method",
               "Share of calls ending in an error (any status but OK and CANCELLED). Above 5% "
@@ -161,20 +161,22 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
         Panel("Parse time per batch (p50, p95, p99)",
               "Time to parse one batch of documents. Grows with batch words; a jump at the same "
               "batch size means slower CPUs, throttling or another model.",
-              "s", _quantiles("quotes_parse_seconds")),
-        Panel("Documents and words per batch",
-              "Average documents (or pieces of long documents) and words per batch. Batches of "
-              "one document under load mean calls are not arriving together.",
-              "none", (
-                  (f"sum(rate(quotes_batch_size_sum{{{POD}}}[{RATE}])) / sum(rate(quotes_batch_size_count{{{POD}}}[{RATE}]))",
-                   "documents"),
-                  (f"sum(rate(quotes_batch_words_sum{{{POD}}}[{RATE}])) / sum(rate(quotes_batch_words_count{{{POD}}}[{RATE}]))",
-                   "words"),
-              )),
+              "s", _quantiles("quotes_parse_seconds"), width=8),
+        Panel("Documents per batch",
+              "Average documents (or pieces of long documents) parsed together. Batches of one "
+              "document under load mean calls are not arriving together (or come one at a time "
+              "from one client).",
+              "none", ((f"sum(rate(quotes_batch_size_sum{{{POD}}}[{RATE}])) / sum(rate(quotes_batch_size_count{{{POD}}}[{RATE}]))",
+                        "documents"),), width=6),
+        Panel("Words per batch",
+              "Average words parsed together; at most QUOTES_MAX_BATCH_WORDS (6,000). Near the "
+              "bound under load: the batcher is busy all the time.",
+              "none", ((f"sum(rate(quotes_batch_words_sum{{{POD}}}[{RATE}])) / sum(rate(quotes_batch_words_count{{{POD}}}[{RATE}]))",
+                        "words"),), width=6),
         Panel("Extraction time per document (p50, p95, p99)",
               "Time to find the quotes of one parsed document (rules, no model). Normally a few "
               "milliseconds; growth means unusually long or quote-dense documents.",
-              "s", _quantiles("quotes_extraction_seconds")),
+              "s", _quantiles("quotes_extraction_seconds"), width=4),
     )),
 )
 

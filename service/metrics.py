@@ -171,7 +171,7 @@ class Metrics:
         return _MetricsInterceptor(self)
 
 
-def _final_code(context: grpc.ServicerContext, default: grpc.StatusCode) -> grpc.StatusCode:
+def final_code(context: grpc.ServicerContext, default: grpc.StatusCode) -> grpc.StatusCode:
     """The status the call ends with, as far as the server can tell."""
     code = context.code()
     if code is not None and code != grpc.StatusCode.OK:
@@ -233,10 +233,10 @@ class _MetricsInterceptor(grpc.ServerInterceptor):
             try:
                 response = behavior(request_or_iterator, context)
             except BaseException:
-                finish(started, _final_code(context, grpc.StatusCode.UNKNOWN))
+                finish(started, final_code(context, grpc.StatusCode.UNKNOWN))
                 raise
             sent.inc()
-            finish(started, _final_code(context, grpc.StatusCode.OK))
+            finish(started, final_code(context, grpc.StatusCode.OK))
             return response
 
         def stream_responses(request_or_iterator: Any, context: grpc.ServicerContext,
@@ -247,13 +247,13 @@ class _MetricsInterceptor(grpc.ServerInterceptor):
                     sent.inc()
                     yield response
             except GeneratorExit:  # gRPC closed the stream: the client cancelled or timed out
-                code = _final_code(context, grpc.StatusCode.CANCELLED)
+                code = final_code(context, grpc.StatusCode.CANCELLED)
                 raise
             except BaseException:
-                code = _final_code(context, grpc.StatusCode.UNKNOWN)
+                code = final_code(context, grpc.StatusCode.UNKNOWN)
                 raise
             finally:
-                finish(started, code or _final_code(context, grpc.StatusCode.OK))
+                finish(started, code or final_code(context, grpc.StatusCode.OK))
 
         return call
 

@@ -23,6 +23,7 @@ from grpc_reflection.v1alpha import reflection
 
 from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
+from service.access_log import AccessLogInterceptor
 from service.batching import Batcher
 from service.metrics import Metrics, wrap_handler
 from service.servicer import QuoteServicer
@@ -89,13 +90,16 @@ class QuoteServer:
         self._batcher: Batcher | None = None
         # Each call waiting in the queue holds a thread (at most one per queued document).
         workers = settings.max_queued_documents + _EXTRA_THREADS
+        access_log = ([AccessLogInterceptor(settings.access_log_per_second)]
+                      if settings.access_log_per_second > 0 else [])
         # A full batch of the longest documents must fit: 4 UTF-8 bytes per character at worst.
         receive_limit = (settings.max_batch_size * settings.max_document_chars * 4
                          + _MESSAGE_OVERHEAD)
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
             # Metrics outermost, so they see the status the error interceptor settles on.
-            interceptors=[self.metrics.interceptor(), UnexpectedErrorInterceptor()],
+            interceptors=[self.metrics.interceptor(), *access_log,
+                          UnexpectedErrorInterceptor()],
             options=[("grpc.max_receive_message_length", receive_limit),
                      ("grpc.max_send_message_length", -1),
                      # Worker processes share the port; a lone server must not share it with

@@ -23,6 +23,7 @@ from grpc_status import rpc_status
 
 from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
+from service import access_log
 from service.attribution import extractor
 from service.attribution.parsed import from_stanza_parts
 from service.attribution.spans import (Attribution, OffsetConverter, OffsetUnit, QuoteType, Span,
@@ -283,6 +284,7 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
                     len(document.text), len(parsed.words),
                     [quote.type.value for quote in attribution.quotes],
                     time.perf_counter() - started)
+                access_log.note(1, len(document.text), len(attribution.quotes))
                 responses[index] = to_proto(response_cls, document, attribution, unit,
                                             self._model)
         except WorkDropped as dropped:

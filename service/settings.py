@@ -49,6 +49,8 @@ class Settings:
     log_level: str = "INFO"
     # Seconds in-flight calls get to finish after SIGTERM before they are cancelled.
     grace_seconds: float = 20.0
+    # Access log lines (one per call) per second at most; 0: no access log.
+    access_log_per_second: float = 20.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -76,6 +78,9 @@ class Settings:
         if self.log_level not in LOG_LEVELS:
             problems.append(
                 f"log_level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
+        if self.access_log_per_second < 0:
+            problems.append(
+                f"access_log_per_second must be at least 0, not {self.access_log_per_second}")
         if self.grace_seconds < 0:
             problems.append(f"grace_seconds must be at least 0, not {self.grace_seconds}")
         if problems:
@@ -150,6 +155,9 @@ _KNOBS = (
     _Knob("grace_seconds", "--grace-seconds", float,
           "on SIGTERM/SIGINT, seconds in-flight calls get to finish before they are cancelled",
           "SECONDS"),
+    _Knob("access_log_per_second", "--access-log-per-second", float,
+          "one log line per call (method, status, duration, peer, documents, characters, quotes; "
+          "never the text), at most this many per second (0: off)", "N"),
 )
 
 

@@ -287,3 +287,21 @@ def test_prometheus_evaluates_every_dashboard_and_rule_expression(prometheus):
     assert "ExtractQuotes" in alert["annotations"]["summary"] and alert["annotations"]["runbook"]
     assert set(alerts()) == {"QuotesErrorRatioHigh"}, alerts()
     assert target  # scraped the server we called
+
+
+def test_dashboard_renders_to_png_from_prometheus(prometheus, tmp_path):
+    from scripts import render_dashboard
+
+    srv, port = prometheus
+    assert _wait_for(lambda: any(t["health"] == "up" for t in
+                                 _api(port, "targets")["activeTargets"]))
+    with QuoteClient(f"{HOST}:{srv.port}", timeout=60) as client:
+        for _ in range(3):
+            client.extract(TEXT)
+            time.sleep(1.5)
+    assert _wait_for(lambda: _api(port, "query", query="quotes:words_processed:rate5m")["result"])
+    time.sleep(2)
+    out = tmp_path / "dashboard.png"
+    drawn = render_dashboard.render(f"http://{HOST}:{port}", out, minutes=1, rate_interval="30s")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 50_000
+    assert drawn >= len(_panels(_dashboard())) - 2
