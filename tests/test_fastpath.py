@@ -3,6 +3,8 @@ Stanza's own output."""
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,9 @@ from stanza.models.common import chuliu_edmonds
 
 from service.nlp.fastpath import depparse as fast_depparse
 
-ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "soleimani-article.txt"
+# News written for the tests (tests/data), so these run without ../shared.
+NEWS = "\n\n".join(json.loads(line)["text"] for line in
+                   (Path(__file__).parent / "data" / "news.jsonl").read_text().splitlines())
 
 
 def test_find_cycles_matches_stanza_tarjan_on_random_head_arrays():
@@ -59,7 +63,7 @@ def test_scores_by_head_equal_each_dependents_own_product():
 def test_pipeline_parses_the_article_as_stanza_does(parser):
     model = parser.pipeline.processors["depparse"].trainer.model
     assert "predict" in vars(model), "load_pipeline should install the fast predictor"
-    text = ARTICLE.read_text(encoding="utf-8")
+    text = NEWS
     fast = parser.parse([text])[0]
     slow = parser.parse_with_stanza_path([text])[0]
     assert "predict" in vars(model) and chuliu_edmonds.tarjan is fast_depparse.find_cycles
@@ -74,7 +78,7 @@ def test_tagger_output_speedups_give_stanzas_tags(parser):
     feats_vocab = parser.pipeline.processors["pos"].trainer.vocab["feats"]
     assert "id2unit" in vars(feats_vocab), "load_pipeline should install the feature cache"
     assert "forward" in vars(model), "load_pipeline should hand the tagger's predictions over as numpy"
-    text = ARTICLE.read_text(encoding="utf-8")
+    text = NEWS
     fast = parser.parse([text])[0]
     cached_lookup, numpy_forward = feats_vocab.id2unit, model.forward
     try:
@@ -97,7 +101,7 @@ def test_memoised_vocabularies_give_stanzas_parse(parser):
     vocabs.append(parser.pipeline.processors["depparse"].pretrain.vocab)
     memoised = {id(v): v.map for v in vocabs if "map" in vars(v)}
     assert len(memoised) >= 9, "load_pipeline should memoise the tagger's and parser's vocabularies"
-    text = ARTICLE.read_text(encoding="utf-8")
+    text = NEWS
     parser.parse([text])  # fills the caches
     fast = parser.parse([text])[0]
     try:
@@ -113,6 +117,20 @@ def test_memoised_vocabularies_give_stanzas_parse(parser):
         return [(w.upos, w.xpos, w.feats, w.head, w.deprel) for s in doc.sentences for w in s.words]
 
     assert parse(fast) == parse(plain)
+
+
+def test_dictionary_lemmas_are_stanzas(parser):
+    processor = parser.pipeline.processors["lemma"]
+    assert "process" in vars(processor), "load_pipeline should install direct dictionary lemmas"
+    fast = parser.parse([NEWS])[0]
+    direct = vars(processor).pop("process")
+    try:
+        plain = parser.parse([NEWS])[0]
+    finally:
+        processor.process = direct
+    lemmas = [(w.text, w.lemma) for s in fast.sentences for w in s.words]
+    assert len(lemmas) > 500 and any(text != lemma for text, lemma in lemmas)
+    assert lemmas == [(w.text, w.lemma) for s in plain.sentences for w in s.words]
 
 
 def test_collate_helpers_match_stanzas():

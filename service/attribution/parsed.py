@@ -6,6 +6,7 @@ can be tested on hand-written parses and would survive a change of parser.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 
@@ -64,14 +65,27 @@ class ParsedDocument:
         out.sort(key=lambda w: w.index)
         return out
 
+    def _word_starts(self) -> list[int]:
+        """Each word's start offset, in order (words are in text order): for bisection."""
+        starts = self.__dict__.get("_starts")
+        if starts is None or len(starts) != len(self.words):
+            starts = self.__dict__["_starts"] = [w.start for w in self.words]
+        return starts
+
     def words_between(self, start: int, end: int) -> list[Word]:
         """Words whose characters lie inside [start, end)."""
-        return [w for w in self.words if w.start >= start and w.end <= end]
+        found = []
+        for w in self.words[bisect.bisect_left(self._word_starts(), start):]:
+            if w.start > end:
+                break
+            if w.end <= end:
+                found.append(w)
+        return found
 
     def word_at(self, offset: int) -> Word | None:
-        for w in self.words:
-            if w.start <= offset < w.end:
-                return w
+        index = bisect.bisect_right(self._word_starts(), offset) - 1
+        if index >= 0 and self.words[index].start <= offset < self.words[index].end:
+            return self.words[index]
         return None
 
 

@@ -9,13 +9,14 @@ swap it back (benchmarks and tests compare the two paths):
 - ``batching``: sentences longest first, batches bounded by padded size.
 - ``vocab``: vocabulary lookups memoised.
 - ``collate``: padding in one numpy fill, sorting by index (module-wide, not per pipeline).
+- ``lemma``: a dictionary-only lemmatizer asks its dictionary without building seq2seq batches.
 
 Each leaves models it does not know (transition parsers, other tagger layouts) alone.
 """
 
 from __future__ import annotations
 
-from service.nlp.fastpath import batching, collate, depparse, tagger, vocab
+from service.nlp.fastpath import batching, collate, depparse, lemma, tagger, vocab
 
 
 def install(pipeline, batch_tokens: int = 5000) -> None:
@@ -26,9 +27,10 @@ def install(pipeline, batch_tokens: int = 5000) -> None:
     batching.install(pipeline, batch_tokens)
     vocab.install(pipeline)
     collate.install(pipeline)
+    lemma.install(pipeline)
 
 
 def uninstall(pipeline) -> None:
     """Back to Stanza's own inference path."""
-    for module in (depparse, tagger, batching, vocab, collate):
+    for module in (depparse, tagger, batching, vocab, collate, lemma):
         module.uninstall(pipeline)
