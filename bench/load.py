@@ -274,7 +274,6 @@ def drive(target: str, docs: list[tuple[str, str]], *, clients: int, mode: str, 
 def in_process_words_per_s(texts: list[str], threads: int, batch: int = 8) -> float:
     """Parse + extraction of ``texts`` in this process, whitespace words per second."""
     from service.attribution import extractor
-    from service.attribution.parsed import from_stanza
     from service.nlp.models import resolve_models
     from service.nlp.pipeline import DocumentParser
 
@@ -283,8 +282,8 @@ def in_process_words_per_s(texts: list[str], threads: int, batch: int = 8) -> fl
     started = time.perf_counter()
     for i in range(0, len(texts), batch):
         chunk = texts[i:i + batch]
-        for doc, text in zip(parser.parse(chunk), chunk):
-            extractor.extract_parsed(from_stanza(doc, text))
+        for parsed in parser.parse(chunk):
+            extractor.extract(parsed)
     return sum(len(text.split()) for text in texts) / (time.perf_counter() - started)
 
 

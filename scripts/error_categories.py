@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import io
 import re
 import subprocess
@@ -342,7 +343,16 @@ class Version:
 
 def current_version() -> Version:
     from service.attribution import cues, extractor
-    return Version("current", extractor.extract, Lexicon.of(cues))
+    return Version("current", _on_stanza_docs(extractor.extract), Lexicon.of(cues))
+
+
+def _on_stanza_docs(extract):
+    """``extract`` as extract(stanza_doc, text): extractors from before the parser seam took
+    Stanza Documents; later ones take a ParsedDocument."""
+    if len(inspect.signature(extract).parameters) == 2:
+        return extract
+    from service.nlp.pipeline import to_parsed_document
+    return lambda doc, text: extract(to_parsed_document([doc], text))
 
 
 def baseline_version(commit: str, folder: Path) -> Version:
@@ -362,7 +372,7 @@ def baseline_version(commit: str, folder: Path) -> Version:
         del sys.modules[name]
     extractor = importlib.import_module("baseline_attribution.extractor")
     cues = importlib.import_module("baseline_attribution.cues")
-    return Version(f"baseline {commit}", extractor.extract, Lexicon.of(cues))
+    return Version(f"baseline {commit}", _on_stanza_docs(extractor.extract), Lexicon.of(cues))
 
 
 def predicted_quotes(attribution) -> list[PredictedQuote]:
@@ -500,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             parsed = []
             for at in range(0, len(documents), 16):
-                parsed += document_parser.parse([d.text for d in documents[at:at + 16]])
+                parsed += document_parser.parse_stanza([d.text for d in documents[at:at + 16]])
             parse_seconds = time.perf_counter() - started
             sections.append(gold_file_report(path, documents, parsed, versions, parse_seconds,
                                              args.examples))

@@ -32,9 +32,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from service.attribution.parsed import ParsedDocument
 from service.metrics import Metrics
+from service.nlp.pipeline import Parser, Piece
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,13 @@ class Ticket:
     """One call's documents in the queue; the call takes their parses from here as they finish."""
 
     def __init__(self, count: int, gone: Callable[[], str | None],
-                 on_cancel: Callable[["Ticket"], None] = lambda ticket: None) -> None:
+                 on_cancel: Callable[["Ticket"], None],
+                 assemble: Callable[[int, list[Piece]], ParsedDocument]) -> None:
         self.gone = gone
         self._on_cancel = on_cancel
+        self._assemble = assemble
         self._cond = threading.Condition()
-        self._ready: deque[tuple[int, list]] = deque()
+        self._ready: deque[tuple[int, list[Piece]]] = deque()
         self._remaining = count
         self._error: WorkDropped | BaseException | None = None
 
@@ -81,8 +84,9 @@ class Ticket:
         if self._fail(WorkDropped(reason)):
             self._on_cancel(self)
 
-    def results(self, deadline: float | None = None) -> Iterator[tuple[int, list]]:
-        """(document index, its parsed pieces) as each document is parsed, until all are.
+    def results(self, deadline: float | None = None) -> Iterator[tuple[int, ParsedDocument]]:
+        """(document index, its ParsedDocument) as each document is parsed, until all are; the
+        pieces are joined on the caller's thread.
 
         Raises ``WorkDropped`` once the ticket is cancelled or ``deadline`` (``time.monotonic``)
         passes, and the batcher's own error if parsing failed."""
@@ -104,9 +108,10 @@ class Ticket:
                 raise error
             if item is None:
                 return
-            yield item
+            index, pieces = item
+            yield index, self._assemble(index, pieces)
 
-    def _deliver(self, index: int, parts: list) -> None:
+    def _deliver(self, index: int, parts: list[Piece]) -> None:
         with self._cond:
             if self._error is None:
                 self._ready.append((index, parts))
@@ -130,7 +135,7 @@ class _Queued:
     ticket: Ticket
     index: int
     chars: int
-    pieces: list
+    pieces: list[Piece]
     piece_words: list[int]
     enqueued: float
     taken: int = 0  # pieces handed to batches
@@ -146,7 +151,7 @@ class _Queued:
 class Batcher:
     """Parses the documents of all calls in shared batches (see the module docstring)."""
 
-    def __init__(self, parser: Any, metrics: Metrics, *, max_batch_words: int = 6000,
+    def __init__(self, parser: Parser, metrics: Metrics, *, max_batch_words: int = 6000,
                  max_delay: float = 0.005, max_queued_documents: int = 256,
                  max_queued_chars: int = 4_000_000) -> None:
         self._parser = parser
@@ -184,14 +189,15 @@ class Batcher:
             self._documents += len(texts)
             self._chars += chars
             self._gauges()
-        ticket = Ticket(len(texts), gone, self._withdraw)
+        ticket = Ticket(len(texts), gone, self._withdraw,
+                        lambda index, pieces: self._parser.assemble(pieces, texts[index]))
         try:
             # Tokenizing and sentence splitting are rules only: done on the caller's thread.
             queued = []
             for index, text in enumerate(texts):
                 pieces = self._parser.segment(text, self._piece_words)
                 queued.append(_Queued(ticket, index, len(text), pieces,
-                                      [piece.num_tokens for piece in pieces], time.monotonic()))
+                                      [piece.words for piece in pieces], time.monotonic()))
         except BaseException:
             with self._cond:
                 self._release(len(texts), chars)
@@ -232,7 +238,7 @@ class Batcher:
                 return
             started = time.perf_counter()
             try:
-                self._parser.parse_segmented([q.pieces[i] for q, i in batch])
+                self._parser.parse_pieces([q.pieces[i] for q, i in batch])
             except BaseException as exc:  # noqa: BLE001 - handed to the callers, who report it
                 log.exception("parsing a batch of %d pieces failed", len(batch))
                 self._finish(batch, exc)

@@ -26,6 +26,7 @@ from quotes.v1 import quote_service_pb2_grpc as pb_grpc
 from service.access_log import AccessLogInterceptor
 from service.batching import Batcher
 from service.metrics import Metrics, wrap_handler
+from service.nlp.pipeline import Parser
 from service.servicer import QuoteServicer
 from service.settings import Settings
 
@@ -82,7 +83,8 @@ class UnexpectedErrorInterceptor(grpc.ServerInterceptor):
 class QuoteServer:
     """A grpc.Server with its health status, metrics endpoint and model lifecycle."""
 
-    def __init__(self, settings: Settings, parser: Any = None, *, reuse_port: bool = False) -> None:
+    def __init__(self, settings: Settings, parser: Parser | None = None, *,
+                 reuse_port: bool = False) -> None:
         self.settings = settings
         self.metrics = Metrics()
         self._parser = parser
@@ -145,7 +147,7 @@ class QuoteServer:
         log.info("warmed up in %.1fs", parser.warm_up())
         self.set_parser(parser, serve=serve)
 
-    def set_parser(self, parser: Any, serve: bool = True) -> None:
+    def set_parser(self, parser: Parser, serve: bool = True) -> None:
         """Serve with ``parser``, a loaded (and warmed-up) DocumentParser; tests share one across
         servers."""
         self._parser = parser
@@ -199,13 +201,13 @@ class QuoteServer:
         return self._server.wait_for_termination(timeout)
 
 
-def create_server(settings: Settings, parser: Any = None) -> tuple[QuoteServer, int]:
+def create_server(settings: Settings, parser: Parser | None = None) -> tuple[QuoteServer, int]:
     """A bound, unstarted server and its port (useful when ``settings.port`` is 0)."""
     server = QuoteServer(settings, parser)
     return server, server.port
 
 
-def serve(settings: Settings, parser: Any = None, *,
+def serve(settings: Settings, parser: Parser | None = None, *,
           on_ready: Callable[[QuoteServer], None] | None = None) -> int:
     """Run until SIGTERM or SIGINT, then shut down gracefully; returns the exit status.
 

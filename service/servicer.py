@@ -25,7 +25,6 @@ from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
 from service import access_log
 from service.attribution import extractor
-from service.attribution.parsed import from_stanza_parts
 from service.attribution.spans import (Attribution, OffsetConverter, OffsetUnit, QuoteType, Span,
                                        SpeakerKind)
 from service.batching import Batcher, QueueFull, Ticket, WorkDropped
@@ -275,11 +274,10 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
         """Each document's response, converted and extracted as soon as its parse is back."""
         responses: list = [None] * len(documents)
         try:
-            for index, parts in ticket.results(_deadline(context)):
+            for index, parsed in ticket.results(_deadline(context)):
                 document = documents[index]
                 started = time.perf_counter()
-                parsed = from_stanza_parts(parts, document.text)
-                attribution = extractor.extract_parsed(parsed)
+                attribution = extractor.extract(parsed)
                 self._metrics.observe_document(
                     len(document.text), len(parsed.words),
                     [quote.type.value for quote in attribution.quotes],

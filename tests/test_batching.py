@@ -7,6 +7,7 @@ from pathlib import Path
 
 from service.nlp.fastpath import batching
 from service.nlp.fastpath.batching import padding_bounded_batches
+from service.nlp.pipeline import parse_with_stanza_path
 
 NEWS = Path(__file__).parent / "data" / "news.jsonl"  # written for the tests
 
@@ -49,8 +50,8 @@ def test_news_batches_parse_as_stanzas_batches(parser):
     assert set(batching.install(parser.pipeline, budget=400)) == {"pos", "depparse"}
     try:
         texts = [json.loads(line)["text"] for line in NEWS.read_text().splitlines()]
-        ours = parser.parse(texts)
-        stanzas = parser.parse_with_stanza_path(texts)
+        ours = parser.parse_stanza(texts)
+        stanzas = parse_with_stanza_path(parser, texts)
     finally:
         batching.install(parser.pipeline)
     assert sum(len(doc.sentences) for doc in ours) > 40

@@ -13,7 +13,6 @@ import pytest
 from clients.client import QuoteClient
 from conftest import TEXT, sample, scrape, wait_until
 from quotes.v1 import quote_service_pb2 as pb
-from service.attribution.parsed import from_stanza, from_stanza_parts
 from service.batching import Batcher, WorkDropped
 from service.metrics import Metrics
 
@@ -137,25 +136,26 @@ def test_long_documents_are_parsed_in_pieces_beside_short_ones(parser):
             short_ticket = batcher.submit([ARTICLES[1]], lambda: None)
 
         def drain(name, ticket):
-            parts = [parts for _index, parts in ticket.results(time.monotonic() + 60)]
+            parsed = [doc for _index, doc in ticket.results(time.monotonic() + 60)]
             finished.append(name)
-            return parts
+            return parsed
 
         with futures.ThreadPoolExecutor(2) as pool:
             long_parts = pool.submit(drain, "long", long_ticket)
             pool.submit(drain, "short", short_ticket).result(timeout=60)
-            [pieces] = long_parts.result(timeout=60)
+            [joined] = long_parts.result(timeout=60)
     finally:
         batcher.close(10)
     assert finished == ["short", "long"]
-    assert len(pieces) > 3
-    joined, alone = from_stanza_parts(pieces, long_text), from_stanza(whole, long_text)
+    pieces = len(parser.segment(long_text, batcher._piece_words))
+    assert pieces > 3
+    alone = whole
     assert [(w.text, w.upos, w.lemma, w.head, w.deprel, w.start, w.sentence) for w in joined.words] \
         == [(w.text, w.upos, w.lemma, w.head, w.deprel, w.start, w.sentence) for w in alone.words]
     batches = metrics.registry.get_sample_value("quotes_batch_words_count")
     words = metrics.registry.get_sample_value("quotes_batch_words_sum")
     [short] = parser.parse([ARTICLES[1]])
-    assert words == len(joined.words) + short.num_words  # every word parsed once
+    assert words == len(joined.words) + len(short.words)  # every word parsed once
     assert batches >= words / 120
 
 

@@ -12,6 +12,7 @@ import pytest
 from stanza.models.common import chuliu_edmonds
 
 from service.nlp.fastpath import depparse as fast_depparse
+from service.nlp.pipeline import parse_with_stanza_path
 
 # News written for the tests (tests/data), so these run without ../shared.
 NEWS = "\n\n".join(json.loads(line)["text"] for line in
@@ -64,8 +65,8 @@ def test_pipeline_parses_the_article_as_stanza_does(parser):
     model = parser.pipeline.processors["depparse"].trainer.model
     assert "predict" in vars(model), "load_pipeline should install the fast predictor"
     text = NEWS
-    fast = parser.parse([text])[0]
-    slow = parser.parse_with_stanza_path([text])[0]
+    fast = parser.parse_stanza([text])[0]
+    slow = parse_with_stanza_path(parser, [text])[0]
     assert "predict" in vars(model) and chuliu_edmonds.tarjan is fast_depparse.find_cycles
     fast_arcs = [(w.head, w.deprel) for s in fast.sentences for w in s.words]
     slow_arcs = [(w.head, w.deprel) for s in slow.sentences for w in s.words]
@@ -79,12 +80,12 @@ def test_tagger_output_speedups_give_stanzas_tags(parser):
     assert "id2unit" in vars(feats_vocab), "load_pipeline should install the feature cache"
     assert "forward" in vars(model), "load_pipeline should hand the tagger's predictions over as numpy"
     text = NEWS
-    fast = parser.parse([text])[0]
+    fast = parser.parse_stanza([text])[0]
     cached_lookup, numpy_forward = feats_vocab.id2unit, model.forward
     try:
         del feats_vocab.id2unit
         del model.forward
-        plain = parser.parse([text])[0]
+        plain = parser.parse_stanza([text])[0]
     finally:
         feats_vocab.id2unit, model.forward = cached_lookup, numpy_forward
 
@@ -102,12 +103,12 @@ def test_memoised_vocabularies_give_stanzas_parse(parser):
     memoised = {id(v): v.map for v in vocabs if "map" in vars(v)}
     assert len(memoised) >= 9, "load_pipeline should memoise the tagger's and parser's vocabularies"
     text = NEWS
-    parser.parse([text])  # fills the caches
-    fast = parser.parse([text])[0]
+    parser.parse_stanza([text])  # fills the caches
+    fast = parser.parse_stanza([text])[0]
     try:
         for v in vocabs:
             vars(v).pop("map", None)
-        plain = parser.parse([text])[0]
+        plain = parser.parse_stanza([text])[0]
     finally:
         for v in vocabs:
             if id(v) in memoised:
@@ -122,10 +123,10 @@ def test_memoised_vocabularies_give_stanzas_parse(parser):
 def test_dictionary_lemmas_are_stanzas(parser):
     processor = parser.pipeline.processors["lemma"]
     assert "process" in vars(processor), "load_pipeline should install direct dictionary lemmas"
-    fast = parser.parse([NEWS])[0]
+    fast = parser.parse_stanza([NEWS])[0]
     direct = vars(processor).pop("process")
     try:
-        plain = parser.parse([NEWS])[0]
+        plain = parser.parse_stanza([NEWS])[0]
     finally:
         processor.process = direct
     lemmas = [(w.text, w.lemma) for s in fast.sentences for w in s.words]

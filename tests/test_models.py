@@ -105,7 +105,7 @@ def _article_docs(parser):
     trump = _article_sentence("\u201cThey will pay a very BIG PRICE!", "Happy New Year!\u201d")
     khamenei = _article_sentence("Khamenei dismissed the threats", "do anything.\u201d")
     assert "wrote Trump" in trump and "saying Washington" in khamenei
-    return parser.parse([trump, khamenei])
+    return parser.parse_stanza([trump, khamenei])
 
 
 @pytest.mark.skipif(not ARTICLE.is_file(), reason="shared/eval not present")

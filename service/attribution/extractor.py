@@ -1,4 +1,4 @@
-"""One entry point: extract(parsed_doc, text) -> Attribution. Plain Python over parses.
+"""One entry point: extract(parsed_doc) -> Attribution. Plain Python over parses.
 
 Order of work:
 1. cues: speech verbs from the lexicon, and "according to X";
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from service.attribution import cues as cue_lexicon
 from service.attribution import reported
-from service.attribution.parsed import ParsedDocument, Word, from_stanza
+from service.attribution.parsed import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion, find_quoted_regions
 from service.attribution.spans import Attribution, Cue, Quote, QuoteType, Span, Speaker
 from service.attribution.speakers import SpeakerResolver, make_mention
@@ -60,12 +60,8 @@ class _Found:
     region_keys: tuple[int, ...] = ()
 
 
-def extract(doc, text: str) -> Attribution:
-    """Find every quote in ``text`` (parsed as the Stanza Document ``doc``), with its speaker."""
-    return extract_parsed(from_stanza(doc, text))
-
-
-def extract_parsed(doc: ParsedDocument) -> Attribution:
+def extract(doc: ParsedDocument) -> Attribution:
+    """Every quote in ``doc`` (a parsed document and its text), with its speaker."""
     text = doc.text
     regions = find_quoted_regions(text)
     found: list[_Found] = []

@@ -1,7 +1,8 @@
 """A small, parser-neutral view of a parsed document: words with global indices and tree links.
 
-Built from a Stanza Document (``from_stanza``); the attribution rooms only see this view, so they
-can be tested on hand-written parses and would survive a change of parser.
+Made by the parser (``service.nlp.pipeline``) or by hand (``from_conllu``, for tests); the
+attribution rooms only see this view, so they are tested on hand-written parses and would
+survive a change of parser.
 """
 
 from __future__ import annotations
@@ -89,31 +90,57 @@ class ParsedDocument:
         return None
 
 
-def from_stanza(doc, text: str | None = None) -> ParsedDocument:
-    """Flatten a Stanza Document. ``text`` is the caller's original text (same length)."""
-    return from_stanza_parts([doc], text)
+def from_conllu(conllu: str) -> ParsedDocument:
+    """A ParsedDocument written by hand, for tests of the rules without any model.
 
-
-def from_stanza_parts(docs, text: str | None = None) -> ParsedDocument:
-    """Flatten the Stanza Documents holding consecutive runs of one document's sentences (as
-    parsed in pieces) into that document. ``text`` is the caller's original text (same length)."""
+    One word a line: ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL [MISC], separated by whitespace,
+    ``_`` for an empty field; HEAD is 1-based within the sentence (0: root). A blank line ends a
+    sentence; ``# newpar`` starts a new paragraph. The text is the forms joined by single spaces
+    (none after a word whose MISC says SpaceAfter=No), sentences by a space, paragraphs by a
+    blank line, so offsets follow from the forms."""
     words: list[Word] = []
     sentences: list[range] = []
-    for sentence in (sentence for doc in docs for sentence in doc.sentences):
-        s_index = len(sentences)
+    text = ""
+    rows: list[list[str]] = []
+    new_paragraph = False
+
+    def close_sentence() -> None:
+        nonlocal text, new_paragraph
+        if not rows:
+            return
         base = len(words)
-        for word in sentence.words:
-            token = word.parent
-            start = word.start_char if word.start_char is not None else token.start_char
-            end = word.end_char if word.end_char is not None else token.end_char
-            head = base + word.head - 1 if word.head else -1
-            words.append(Word(
-                index=len(words), text=word.text, lemma=(word.lemma or word.text),
-                upos=word.upos or "X", xpos=word.xpos or "", feats=word.feats or "",
-                head=head, deprel=word.deprel or "dep", start=start, end=end, sentence=s_index))
+        if text:
+            text += "\n\n" if new_paragraph else " "
+        new_paragraph = False
+        space_after = True
+        for row in rows:
+            fields = row + ["_"] * (9 - len(row))
+            _id, form, lemma, upos, xpos, feats, head, deprel, misc = fields[:9]
+            if words and len(words) > base and space_after:
+                text += " "
+            start = len(text)
+            text += form
+            words.append(Word(index=len(words), text=form, lemma=form if lemma == "_" else lemma,
+                              upos=upos, xpos="" if xpos == "_" else xpos,
+                              feats="" if feats == "_" else feats,
+                              head=base + int(head) - 1 if int(head) else -1,
+                              deprel=deprel, start=start, end=len(text),
+                              sentence=len(sentences)))
+            space_after = "SpaceAfter=No" not in misc
         sentences.append(range(base, len(words)))
+        rows.clear()
+
+    for line in conllu.strip().splitlines():
+        line = line.strip()
+        if line == "# newpar":
+            close_sentence()
+            new_paragraph = bool(words)
+        elif not line:
+            close_sentence()
+        elif not line.startswith("#"):
+            rows.append(line.split())
+    close_sentence()
     for w in words:
         if w.head >= 0:
             words[w.head].children.append(w.index)
-    return ParsedDocument(text=text if text is not None else docs[0].text, words=words,
-                          sentences=sentences)
+    return ParsedDocument(text=text, words=words, sentences=sentences)

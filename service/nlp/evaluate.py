@@ -119,7 +119,7 @@ def evaluate_gold_tokens(nlp, sentences: list[GoldSentence], pred_file: Path | N
 def evaluate_raw_text(parser, sentences: list[GoldSentence]) -> dict:
     """Parse each document's raw text with a pipeline.DocumentParser and score it."""
     texts = documents(sentences)
-    parsed = parser.parse(texts)
+    parsed = parser.parse_stanza(texts)
     predicted = "".join(to_conllu(doc, text) for doc, text in zip(parsed, texts))
     return score("".join(s.conllu for s in sentences), predicted, RAW_TEXT_METRICS)
 

@@ -1,4 +1,9 @@
-"""The Stanza pipeline the service parses with: batching across documents, threads, normalisation."""
+"""The parser seam: Stanza behind the ``Parser`` protocol, answering the project's ParsedDocument.
+
+This is the only place (with the rest of ``service.nlp``) that sees Stanza objects; attribution
+and the server get ``ParsedDocument``s. Also: normalisation of typographic characters, pieces of
+long documents, warm-up.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
+from service.attribution.parsed import ParsedDocument, Word
 from service.nlp.models import ModelSpec, load_pipeline
 from service.nlp.segmenter import NewsSegmenter
 
@@ -31,17 +38,40 @@ def normalise_for_parsing(text: str) -> str:
     return normalised
 
 
-@dataclass(frozen=True)
-class ParseTiming:
-    seconds: float
+@dataclass(eq=False)
+class Piece:
+    """A run of whole sentences of one document, tokenized, ready to parse (``Parser.segment``).
+
+    ``words`` is what a batch pays for it; the rest is the parser's own business."""
+
     words: int
+    content: Any
+
+
+class Parser(Protocol):
+    """What the service needs of a parser; ``DocumentParser`` is the Stanza one.
+
+    Documents may be parsed in pieces (runs of whole sentences) so that long ones share batches
+    with short ones: ``segment`` cuts, ``parse_pieces`` parses pieces of many documents
+    together, ``assemble`` joins one document's parsed pieces into its ``ParsedDocument``."""
+
+    spec: ModelSpec
+
+    def parse(self, texts: list[str]) -> list[ParsedDocument]: ...
+
+    def segment(self, text: str, piece_words: int | None = None) -> list[Piece]: ...
+
+    def parse_pieces(self, pieces: list[Piece]) -> None: ...
+
+    def assemble(self, pieces: list[Piece], text: str) -> ParsedDocument: ...
 
 
 class DocumentParser:
-    """Parses batches of documents with one Stanza pipeline; one batch at a time.
+    """Parses documents with one Stanza pipeline; one batch at a time.
 
     Stanza pipelines are not thread-safe, and on a few cores running two batches side by side only
-    makes both slower, so calls are serialised with a lock; callers batch to get throughput.
+    makes both slower, so parses are serialised with a lock; callers batch to get throughput
+    (the server's batcher gathers the documents of concurrent calls).
     """
 
     def __init__(self, spec: ModelSpec, *, torch_threads: int = 2, use_gpu: bool = False,
@@ -59,21 +89,17 @@ class DocumentParser:
         log.info("loaded %s (%s) in %.1fs with %d torch threads", spec.label, spec.source,
                  time.perf_counter() - started, torch_threads)
 
-    def parse(self, texts: list[str]):
-        """Parse ``texts`` together; returns one ``stanza.Document`` per text, in order.
+    # --- the Parser protocol ---------------------------------------------------------------
 
-        The documents' text is the normalised text (same length and offsets as the input).
-        """
-        if not texts:
-            return []
-        return self.parse_segmented([self._segmented(text) for text in texts])
+    def parse(self, texts: list[str]) -> list[ParsedDocument]:
+        """Parse ``texts`` together; one ``ParsedDocument`` per text, in order."""
+        return [self.assemble([piece], text)
+                for piece, text in zip(self._parse_whole(texts), texts)]
 
-    def segment(self, text: str, piece_words: int | None = None) -> list:
-        """``text`` as Stanza Documents ready for ``parse_segmented``: one, or with
-        ``piece_words``, consecutive runs of whole sentences of about that many words each
-        (a sentence longer than that is a piece of its own). Every piece carries the whole
-        normalised text and document-level offsets, so ``parsed.from_stanza_parts`` joins their
-        parses into the document's. Thread-safe; no model involved."""
+    def segment(self, text: str, piece_words: int | None = None) -> list[Piece]:
+        """``text`` tokenized and split into sentences, as one piece or, with ``piece_words``,
+        as consecutive runs of whole sentences of at most that many words (a longer sentence is
+        a piece of its own). Thread-safe; no model involved."""
         import stanza
         from stanza.models.common.doc import END_CHAR, START_CHAR, TEXT
 
@@ -84,27 +110,36 @@ class DocumentParser:
              for tok in sentence]
             for sentence in self._segmenter.split(text)
         ]
-        if piece_words is None:
-            return [stanza.Document(sentences, text=normalised)]
-        pieces, run, words = [], [], 0
+        runs: list[list] = []
+        run: list = []
+        words = 0
         for sentence in sentences:
-            if run and words + len(sentence) > piece_words:
-                pieces.append(stanza.Document(run, text=normalised))
+            if run and piece_words is not None and words + len(sentence) > piece_words:
+                runs.append(run)
                 run, words = [], 0
             run.append(sentence)
             words += len(sentence)
-        if run or not pieces:
-            pieces.append(stanza.Document(run, text=normalised))
-        return pieces
+        if run or not runs:
+            runs.append(run)
+        # Every piece carries the whole normalised text and document-level offsets.
+        return [Piece(sum(len(sentence) for sentence in run),
+                      stanza.Document(run, text=normalised)) for run in runs]
 
-    def parse_segmented(self, docs: list) -> list:
-        """Parse Documents made by ``segment`` together (in place); returns them, in order."""
-        if not docs:
-            return []
-        with self._lock:
-            # Our documents arrive tokenized and split; Stanza's tokenize step would only
-            # deep-copy them (a tenth of the parse time), so the pipeline starts after it.
-            return self._nlp.process(docs, processors=self._after_tokenize)
+    def parse_pieces(self, pieces: list[Piece]) -> None:
+        """Parse ``pieces`` (of any documents) together, in place."""
+        if pieces:
+            self._process([piece.content for piece in pieces])
+
+    def assemble(self, pieces: list[Piece], text: str) -> ParsedDocument:
+        """One document's parsed pieces, in order, as its ``ParsedDocument`` over ``text`` (the
+        caller's text: same length and offsets as the normalised text that was parsed)."""
+        return to_parsed_document([piece.content for piece in pieces], text)
+
+    # --- for the NLP room's own tools (evaluation, benchmarks, tests) -----------------------
+
+    def parse_stanza(self, texts: list[str]) -> list:
+        """``parse`` returning Stanza Documents (with the normalised text)."""
+        return [piece.content for piece in self._parse_whole(texts)]
 
     def warm_up(self, rounds: int = 3) -> float:
         """Parse a built-in news text ``rounds`` times; returns the seconds it took.
@@ -123,22 +158,52 @@ class DocumentParser:
         """The Stanza pipeline (for benchmarks and tests; callers parse through ``parse``)."""
         return self._nlp
 
-    def parse_with_stanza_path(self, texts: list[str]):
-        """``parse`` as Stanza alone would do it: its batches and batch tensors, vocabulary
-        lookups, tagger output, depparse predictor and decoder, its tokenize step. Same parses,
-        slower; benchmarks measure the difference with it."""
-        from service.nlp import fastpath
+    def _parse_whole(self, texts: list[str]) -> list[Piece]:
+        pieces = [piece for text in texts for piece in self.segment(text)]
+        self.parse_pieces(pieces)
+        return pieces
 
-        docs = [self._segmented(text) for text in texts]
+    def _process(self, docs: list) -> None:
         with self._lock:
-            fastpath.uninstall(self._nlp)
-            try:
-                return self._nlp(docs)
-            finally:
-                fastpath.install(self._nlp, self._batch_tokens)
+            # Our documents arrive tokenized and split; Stanza's tokenize step would only
+            # deep-copy them (a tenth of the parse time), so the pipeline starts after it.
+            self._nlp.process(docs, processors=self._after_tokenize)
 
-    def _segmented(self, text: str):
-        """A Stanza Document holding our tokens and sentences (split on the caller's text, where
-        curly quotes still say which way they face; parsed on the normalised text)."""
-        [doc] = self.segment(text)
-        return doc
+
+def parse_with_stanza_path(parser: DocumentParser, texts: list[str]) -> list:
+    """``parser.parse_stanza`` as Stanza alone would do it: its batches and batch tensors,
+    vocabulary lookups, tagger output, depparse predictor and decoder, lemmatizer batches, its
+    tokenize step. Same parses, slower; benchmarks and tests measure and compare with it."""
+    from service.nlp import fastpath
+
+    docs = [piece.content for text in texts for piece in parser.segment(text)]
+    with parser._lock:
+        fastpath.uninstall(parser._nlp)
+        try:
+            return parser._nlp(docs)
+        finally:
+            fastpath.install(parser._nlp, parser._batch_tokens)
+
+
+def to_parsed_document(docs: list, text: str) -> ParsedDocument:
+    """Flatten the Stanza Documents holding consecutive runs of one document's sentences into
+    the project's ``ParsedDocument`` over ``text`` (the caller's text, same length)."""
+    words: list[Word] = []
+    sentences: list[range] = []
+    for sentence in (sentence for doc in docs for sentence in doc.sentences):
+        s_index = len(sentences)
+        base = len(words)
+        for word in sentence.words:
+            token = word.parent
+            start = word.start_char if word.start_char is not None else token.start_char
+            end = word.end_char if word.end_char is not None else token.end_char
+            head = base + word.head - 1 if word.head else -1
+            words.append(Word(
+                index=len(words), text=word.text, lemma=(word.lemma or word.text),
+                upos=word.upos or "X", xpos=word.xpos or "", feats=word.feats or "",
+                head=head, deprel=word.deprel or "dep", start=start, end=end, sentence=s_index))
+        sentences.append(range(base, len(words)))
+    for w in words:
+        if w.head >= 0:
+            words[w.head].children.append(w.index)
+    return ParsedDocument(text=text, words=words, sentences=sentences)

@@ -12,7 +12,7 @@ from service.attribution.spans import QuoteType
 @pytest.fixture
 def run(parser):
     def _run(text: str):
-        return extract(parser.parse([text])[0], text).quotes
+        return extract(parser.parse([text])[0]).quotes
     return _run
 
 
