@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from stanza.models.common import chuliu_edmonds
 
+from service.nlp import fastpath
 from service.nlp.fastpath import depparse as fast_depparse
+from service.nlp.fastpath import process_patches
 from service.nlp.pipeline import parse_with_stanza_path
 
 # News written for the tests (tests/data), so these run without ../shared.
@@ -20,7 +22,8 @@ NEWS = "\n\n".join(json.loads(line)["text"] for line in
 
 
 def test_find_cycles_matches_stanza_tarjan_on_random_head_arrays():
-    tarjan = fast_depparse.STANZA_TARJAN
+    tarjan = process_patches.original("stanza.models.common.chuliu_edmonds", "tarjan")
+    assert tarjan is not fast_depparse.find_cycles
     rng = np.random.default_rng(7)
     for _ in range(3000):
         n = int(rng.integers(2, 30))
@@ -132,6 +135,33 @@ def test_dictionary_lemmas_are_stanzas(parser):
     lemmas = [(w.text, w.lemma) for s in fast.sentences for w in s.words]
     assert len(lemmas) > 500 and any(text != lemma for text, lemma in lemmas)
     assert lemmas == [(w.text, w.lemma) for s in plain.sentences for w in s.words]
+
+
+def test_an_unchecked_stanza_release_stays_on_stanzas_path(parser, monkeypatch, caplog):
+    import stanza
+
+    assert fastpath.supported(stanza.__version__)
+    assert not fastpath.supported("1.16.0") and not fastpath.supported("2.0.0")
+    monkeypatch.setattr(stanza, "__version__", "1.99.0")
+
+    class Untouched:
+        processors: dict = {}
+
+    assert fastpath.install(Untouched()) is False
+    assert "not one the fast path was checked against" in caplog.text
+
+
+def test_process_wide_patches_stay_while_another_pipeline_uses_them(parser):
+    from stanza.models.common import chuliu_edmonds
+
+    assert process_patches.applied()  # the shared parser is on the fast path
+    other = object()
+    process_patches.acquire(other)
+    process_patches.release(other)  # one pipeline leaving must not slow the other down
+    assert chuliu_edmonds.tarjan is fast_depparse.find_cycles
+    # Stanza's own path for one pipeline, then back: the shared parser still parses fast.
+    parse_with_stanza_path(parser, ["A short text, she said."])
+    assert process_patches.applied() and chuliu_edmonds.tarjan is fast_depparse.find_cycles
 
 
 def test_collate_helpers_match_stanzas():

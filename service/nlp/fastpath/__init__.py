@@ -8,7 +8,8 @@ swap it back (benchmarks and tests compare the two paths):
 - ``tagger``: feature strings cached, predictions handed over as numpy arrays.
 - ``batching``: sentences longest first, batches bounded by padded size.
 - ``vocab``: vocabulary lookups memoised.
-- ``collate``: padding in one numpy fill, sorting by index (module-wide, not per pipeline).
+- ``collate``: padding in one numpy fill, sorting by index (module functions: applied
+  process-wide by ``process_patches``, with the cycle finder, while any pipeline uses them).
 - ``lemma``: a dictionary-only lemmatizer asks its dictionary without building seq2seq batches.
 
 Each leaves models it does not know (transition parsers, other tagger layouts) alone.
@@ -16,21 +17,50 @@ Each leaves models it does not know (transition parsers, other tagger layouts) a
 
 from __future__ import annotations
 
-from service.nlp.fastpath import batching, collate, depparse, lemma, tagger, vocab
+import logging
+
+from service.nlp.fastpath import batching, depparse, lemma, process_patches, tagger, vocab
+
+log = logging.getLogger(__name__)
+
+# The Stanza releases these steps were written against and checked on (they mirror internals such
+# as GraphParser.predict's arguments and the processors' process()). Another release falls back
+# to Stanza's own path, with a warning, until the steps are checked against it.
+SUPPORTED_STANZA = ("1.15.",)
+
+_PER_PIPELINE = (depparse, tagger, batching, vocab, lemma)
 
 
-def install(pipeline, batch_tokens: int = 5000) -> None:
+def supported(version: str | None = None) -> bool:
+    if version is None:
+        import stanza
+
+        version = stanza.__version__
+    return version.startswith(SUPPORTED_STANZA)
+
+
+def install(pipeline, batch_tokens: int = 5000) -> bool:
     """Switch ``pipeline`` to the fast path; ``batch_tokens`` bounds a batch's padded size
-    (sentences x longest length)."""
+    (sentences x longest length). Returns False (and changes nothing) on an unsupported Stanza."""
+    if not supported():
+        import stanza
+
+        log.warning("stanza %s is not one the fast path was checked against (%s): parsing on "
+                    "Stanza's own path, about 3x slower", stanza.__version__,
+                    ", ".join(v + "x" for v in SUPPORTED_STANZA))
+        return False
     depparse.install(pipeline)
     tagger.install(pipeline)
     batching.install(pipeline, batch_tokens)
     vocab.install(pipeline)
-    collate.install(pipeline)
     lemma.install(pipeline)
+    process_patches.acquire(pipeline)
+    return True
 
 
 def uninstall(pipeline) -> None:
-    """Back to Stanza's own inference path."""
-    for module in (depparse, tagger, batching, vocab, collate, lemma):
+    """Back to Stanza's own inference path for ``pipeline``. The process-wide steps stay while
+    another pipeline in the process uses the fast path (same results either way)."""
+    for module in _PER_PIPELINE:
         module.uninstall(pipeline)
+    process_patches.release(pipeline)

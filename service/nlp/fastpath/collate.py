@@ -8,37 +8,13 @@ parse time on news batches. Here padding is one numpy fill and sorting sorts ind
 tensors and orders are the same.
 
 Unlike the other fastpath steps these are module functions of ``stanza.models.pos.data`` and
-``stanza.models.depparse.data``, so ``install`` switches them for every pipeline in the process.
+``stanza.models.depparse.data``: ``process_patches`` applies them while any pipeline in the
+process is on the fast path.
 """
 
 from __future__ import annotations
 
 from itertools import chain
-
-MODULES = ("stanza.models.pos.data", "stanza.models.depparse.data")
-_ORIGINALS: dict[tuple[str, str], object] = {}
-
-
-def install(pipeline=None) -> None:
-    """Switch the tagger's and parser's collate helpers (``pipeline`` is not needed)."""
-    import importlib
-
-    for name in MODULES:
-        module = importlib.import_module(name)
-        for attr, fast in (("get_long_tensor", get_long_tensor), ("sort_all", sort_all)):
-            current = getattr(module, attr)
-            if current is not fast:
-                _ORIGINALS[(name, attr)] = current
-                setattr(module, attr, fast)
-
-
-def uninstall(pipeline=None) -> None:
-    """Back to Stanza's own helpers."""
-    import importlib
-
-    for (name, attr), original in _ORIGINALS.items():
-        setattr(importlib.import_module(name), attr, original)
-
 
 def get_long_tensor(tokens_list, batch_size, pad_id=None):
     """``stanza.models.common.data.get_long_tensor`` for lists of id lists, in one numpy fill;

@@ -29,7 +29,6 @@ from stanza.models.common import chuliu_edmonds
 
 log = logging.getLogger(__name__)
 
-STANZA_TARJAN = chuliu_edmonds.tarjan  # Stanza's own, kept for comparison (tests)
 
 LABEL_CHUNK_TOKENS = 1024  # tokens whose label scores are computed at once (bounds memory)
 
@@ -44,7 +43,6 @@ def install(pipeline) -> bool:
         log.info("fast depparse not installed: model is %s", type(model).__name__)
         return False
     model.predict = types.MethodType(predict, model)
-    chuliu_edmonds.tarjan = find_cycles
     return True
 
 
@@ -75,12 +73,12 @@ def decode_tree(scores):
 
 
 def uninstall(pipeline) -> None:
-    """Back to Stanza's own predictor and cycle finder (benchmarks and tests compare the two)."""
+    """Back to Stanza's own predictor (benchmarks and tests compare the two). The cycle finder
+    is a process-wide patch (``process_patches``)."""
     processor = pipeline.processors.get("depparse")
     model = getattr(getattr(processor, "trainer", None), "model", None)
     if model is not None and "predict" in vars(model):
         del model.predict
-    chuliu_edmonds.tarjan = STANZA_TARJAN
 
 
 def find_cycles(tree):
