@@ -1,5 +1,8 @@
 """One entry point: extract(parsed_doc) -> Attribution. Plain Python over parses.
 
+The work is an ordered list of passes (``PASSES``) over shared state (``_Work``); each way a quote
+is found is a named rule (``service.attribution.rules``) with its precedence and confidence.
+
 Order of work:
 1. cues: speech verbs from the lexicon, and "according to X";
 2. reported clauses of those cues (complement, parenthetical, according-to), typed INDIRECT, or
@@ -12,12 +15,14 @@ Order of work:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from service.attribution import cues as cue_lexicon
 from service.attribution import reported
 from service.attribution.parsed import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion, find_quoted_regions
+from service.attribution.rules import Rule
 from service.attribution.spans import Attribution, Cue, Quote, QuoteType, Span, Speaker
 from service.attribution.speakers import SpeakerResolver, make_mention
 
@@ -25,23 +30,6 @@ DIRECT_COVERAGE = 0.8  # share of a clause's letters inside quote marks that mak
 SCARE_QUOTE_MAX_WORDS = 4  # a cue-less phrase in marks this short is a scare quote
 SPLIT_GAP_MAX_WORDS = 10  # words between the halves of a split quote ("X," he said. "Y")
 
-# Confidence by how the quote and its speaker were found: the share of such quotes that were right
-# (matched a gold quote, with the right speaker) on the PolNeAR training sample, rounded; the
-# reliability table in docs/ACCURACY.md checks the result. Keys: how, or (how, type).
-CONFIDENCE = {
-    ("complement", QuoteType.DIRECT): 0.95,
-    ("complement", QuoteType.MIXED): 0.85,
-    ("complement", QuoteType.INDIRECT): 0.8,
-    "split": 0.9,
-    "parenthetical": 0.9,
-    "according": 0.85,
-    "adjacent": 0.85,
-    "object": 0.7,
-    "surface": 0.65,
-    "topic": 0.55,
-    "colon": 0.2,
-    "context": 0.2,
-}
 NO_SPEAKER_CONFIDENCE = 0.2  # a quote whose cue has no speaker in reach is seldom right
 
 
@@ -55,24 +43,62 @@ class _Found:
     cue_lemma: str
     cue_span: Span | None
     speaker_head: Word | None
-    how: str
+    how: Rule
     sentence: int
     region_keys: tuple[int, ...] = ()
+
+    # Later passes change a find only through these steps.
+
+    def continue_into(self, key: int, end: int) -> None:
+        """The quotation goes on in region ``key``, up to ``end``."""
+        self.span = Span(self.span.start, end)
+        self.region_keys += (key,)
+
+    def take_first_half(self, key: int, start: int, end: int) -> None:
+        """Region ``key`` before this find is the first half of one split quotation."""
+        self.span = Span(start, max(self.span.end, end))
+        self.region_keys = (key,) + self.region_keys
+        self.how = Rule.SPLIT
+
+    def take_attribution(self, other: "_Found") -> None:
+        """Speaker and cue from ``other``, a find of the same words that had them."""
+        self.speaker_head, self.cue, self.cue_lemma, self.cue_span = (
+            other.speaker_head, other.cue, other.cue_lemma, other.cue_span)
+
+    def share_speaker(self, other: "_Found") -> None:
+        self.speaker_head = other.speaker_head
+
+
+@dataclass
+class _Work:
+    """What the passes share: the document, its quotation regions, each word's cue, the finds."""
+
+    doc: ParsedDocument
+    regions: list[QuotedRegion]
+    cues: dict[int, cue_lexicon.CueMatch | None]
+    found: list[_Found] = field(default_factory=list)
+    claimed_regions: set[int] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, doc: ParsedDocument) -> "_Work":
+        # Each word's cue, looked up once (the quotation pass asks again about the same words).
+        return cls(doc, find_quoted_regions(doc.text),
+                   {word.index: cue_lexicon.match_cue(doc, word) for word in doc.words})
 
 
 def extract(doc: ParsedDocument) -> Attribution:
     """Every quote in ``doc`` (a parsed document and its text), with its speaker."""
-    text = doc.text
-    regions = find_quoted_regions(text)
-    found: list[_Found] = []
-    claimed_regions: set[int] = set()
+    work = _Work.of(doc)
+    for _name, run in PASSES:
+        run(work)
+    return _resolve(doc, work.found, work.regions)
 
+
+def _reported_clauses(work: _Work) -> None:
+    """Clauses reported by cues: complements, parentheticals, 'according to', objects."""
+    doc, regions, cues, found, claimed_regions = (work.doc, work.regions, work.cues, work.found,
+                                                  work.claimed_regions)
     quoted = _quote_test(regions)
-
-    # Each word's cue, looked up once (the region pass asks again about the same words).
-    cues = {word.index: cue_lexicon.match_cue(doc, word) for word in doc.words}
-
-    # 2. Clauses reported by cues.
     for word in doc.words:
         according_source = cue_lexicon.according_to(doc, word)
         if according_source is not None:
@@ -80,7 +106,7 @@ def extract(doc: ParsedDocument) -> Attribution:
             if clause is not None:
                 span = Span(word.start, doc.words[word.index + 1].end)
                 found.append(_classify(doc, clause, regions, word, "according to", span,
-                                       according_source, "according", claimed_regions))
+                                       according_source, Rule.ACCORDING, claimed_regions))
             continue
         match = cues[word.index]
         if match is None or _inside_any(word.start, regions):
@@ -106,7 +132,7 @@ def extract(doc: ParsedDocument) -> Attribution:
         if clause is None:
             continue
         # Manner verbs report quoted words, and the topic of talk ('spoke about [X]').
-        if match.manner_only and clause.shape != "topic" and not _mostly_quoted(clause, regions):
+        if match.manner_only and clause.shape is not Rule.TOPIC and not _mostly_quoted(clause, regions):
             continue
         clause = _leave_self_attributed_quotations(doc, clause, word, regions, cues)
         if clause is None:  # what remains may be the cue's object: 'declared [the need for X]:'
@@ -121,13 +147,36 @@ def extract(doc: ParsedDocument) -> Attribution:
         found.append(_classify(doc, clause, regions, word, match.lemma, cue_span, speaker,
                                clause.shape, claimed_regions))
 
-    # 3. Quoted regions no clause took.
-    found.extend(_direct_from_regions(doc, regions, claimed_regions, found, cues))
-    found = _dedupe(found)
-    found.sort(key=lambda f: f.span.start)
-    _coordinated_cues_share_the_speaker(found)
-    _share_speaker_with_earlier_cue(doc, found)
-    return _resolve(doc, found, regions)
+
+def _quotations(work: _Work) -> None:
+    """Quoted regions no clause took: attributed to a cue next to them, joined with their other
+    half, continued from the quote before, or given the previous speaker by context."""
+    work.found.extend(_direct_from_regions(work.doc, work.regions, work.claimed_regions,
+                                           work.found, work.cues))
+
+
+def _one_quote_per_stretch(work: _Work) -> None:
+    work.found = _dedupe(work.found)
+    work.found.sort(key=lambda f: f.span.start)
+
+
+def _coordinated_cues(work: _Work) -> None:
+    _coordinated_cues_share_the_speaker(work.found)
+
+
+def _speaker_of_earlier_cue(work: _Work) -> None:
+    _share_speaker_with_earlier_cue(work.doc, work.found)
+
+
+# The extractor, in order: each pass reads and extends what the passes before it found; speakers
+# are resolved after the last one (``_resolve``).
+PASSES: tuple[tuple[str, Callable[[_Work], None]], ...] = (
+    ("reported clauses", _reported_clauses),
+    ("quotations", _quotations),
+    ("one quote per stretch of text", _one_quote_per_stretch),
+    ("coordinated cues share their speaker", _coordinated_cues),
+    ("a cue without a subject takes the earlier cue's", _speaker_of_earlier_cue),
+)
 
 
 def _leave_self_attributed_quotations(doc: ParsedDocument, clause: reported.ReportedClause, cue: Word,
@@ -177,7 +226,7 @@ def _coordinated_cues_share_the_speaker(found: list[_Found]) -> None:
                       and g.sentence == f.sentence and g.cue.index < f.cue.index
                       and g.span.start <= f.speaker_head.start < g.span.end), None)
         if outer is not None:
-            f.speaker_head = outer.speaker_head
+            f.share_speaker(outer)
 
 
 def _share_speaker_with_earlier_cue(doc: ParsedDocument, found: list[_Found]) -> None:
@@ -189,7 +238,7 @@ def _share_speaker_with_earlier_cue(doc: ParsedDocument, found: list[_Found]) ->
         earlier = [g for g in found if g.cue is not None and g.speaker_head is not None
                    and g.cue.sentence == f.cue.sentence and g.cue.index < f.cue.index]
         if earlier:
-            f.speaker_head = max(earlier, key=lambda g: g.cue.index).speaker_head
+            f.share_speaker(max(earlier, key=lambda g: g.cue.index))
 
 
 def _inside_any(offset: int, regions: list[QuotedRegion]) -> bool:
@@ -212,7 +261,7 @@ def _mostly_quoted(clause: reported.ReportedClause, regions: list[QuotedRegion])
 
 
 def _classify(doc: ParsedDocument, clause: reported.ReportedClause, regions: list[QuotedRegion],
-              cue: Word, lemma: str, cue_span: Span, speaker: Word | None, how: str,
+              cue: Word, lemma: str, cue_span: Span, speaker: Word | None, how: Rule,
               claimed: set[int]) -> _Found:
     span = Span(clause.start, clause.end)
     # '"X," Defense Secretary Mark Esper said': words between a closing mark and the cue after it
@@ -269,8 +318,7 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
         if k in claimed:
             owner = next((f for f in found if f.type is QuoteType.DIRECT and f.region_keys and f.region_keys[-1] == k), None)
             if owner is not None and owner.cue is not None and _split_continuation(doc, regions, k, owner.cue, claimed, cues):
-                owner.span = Span(owner.span.start, regions[k + 1].content.end)
-                owner.region_keys += (k + 1,)
+                owner.continue_into(k + 1, regions[k + 1].content.end)
                 claimed.add(k + 1)
                 k += 2
                 continue
@@ -288,7 +336,7 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
             candidates += _cue_near(doc, doc.sentences[last_sentence], region.outer, regions, cues)
         candidates += [m for m in _cue_near(doc, doc.sentences[first_sentence], region.outer, regions, cues)
                        if m.word.end <= region.open_mark.start]
-        how = "adjacent"
+        how = Rule.ADJACENT
         candidates = [m for m in candidates if _attribution_adjacent(doc, region, m.word, regions)]
         if _embedded_phrase(doc, region, words) and not (candidates and _right_after_cue(doc, region, candidates[0].word)):
             candidates = []  # 'called her "third-rate"', 'told ABC's "Good Morning America"'
@@ -300,22 +348,20 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
             if last_word.text == ":" or text_before_is_colon(doc.text, region.open_mark.start):
                 prev_cues = _cue_near(doc, prev, Span(last_word.end, last_word.end), regions, cues)
                 if prev_cues:
-                    match, how = prev_cues[0], "colon"
+                    match, how = prev_cues[0], Rule.COLON
         span = region.content
         keys = (k,)
         # c) the other half of a split quote: "X," he said. "Y"  /  "X," he said, "Y"
         if match is not None and _split_continuation(doc, regions, k, match.word, claimed, cues):
             span = Span(region.content.start, regions[k + 1].content.end)
             keys = (k, k + 1)
-            how = "split"
+            how = Rule.SPLIT
         if match is not None and keys == (k,):
             owner = _owner_of_next_half(doc, regions, k, match.word, found, cues)
             if owner is not None:
                 # '"X," Bond said, "Y"' where the parse made "Y" the complement of "said": one
                 # split quote, from the first half's mark to the second's
-                owner.span = Span(region.content.start, max(owner.span.end, regions[k + 1].content.end))
-                owner.region_keys = (k,) + owner.region_keys
-                owner.how = "split"
+                owner.take_first_half(k, region.content.start, regions[k + 1].content.end)
                 claimed.add(k)
                 k += 1
                 continue
@@ -338,15 +384,14 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
         #    '"X," she said. "Y."' -> one quote
         previous = _previous_attributed(found + out, regions, k)
         if previous is not None and _continues_in_paragraph(doc, regions[k - 1], region, previous):
-            previous.span = Span(previous.span.start, region.content.end)
-            previous.region_keys += (k,)
+            previous.continue_into(k, region.content.end)
             k += 1
             continue
         # e) a quotation standing alone: the speaker of the quote before it, if near enough
         before = [f for f in by_start + out if f.span.end <= region.open_mark.start and f.speaker_head is not None]
         nearest = max(before, key=lambda f: f.span.end) if before else None
         if nearest is not None and region.open_mark.start - nearest.span.end < 1200:
-            out.append(_Found(span, QuoteType.DIRECT, None, "", None, nearest.speaker_head, "context",
+            out.append(_Found(span, QuoteType.DIRECT, None, "", None, nearest.speaker_head, Rule.CONTEXT,
                               first_sentence, keys))
         # else: a quotation with no cue and no speaker near it is not an attribution (a title, a
         # motto, a passage quoted without a source); not one such was a gold quote on PolNeAR.
@@ -525,7 +570,7 @@ def _reports_report(outer: _Found, inner: _Found) -> bool:
     """Whether ``outer`` reports ``inner`` whole, cue included, from outside its own span ('X,
     saying Y, CNN reported' / 'According to pool reports, Obama said Y'). PolNeAR marks only
     the outer report there."""
-    return (outer.how in ("parenthetical", "according") and outer.cue_span is not None and inner.cue_span is not None
+    return (outer.how in (Rule.PARENTHETICAL, Rule.ACCORDING) and outer.cue_span is not None and inner.cue_span is not None
             and outer.span.start <= inner.cue_span.start and inner.cue_span.end <= outer.span.end
             and not (outer.span.start <= outer.cue_span.start < outer.span.end))
 
@@ -534,9 +579,7 @@ def _dedupe(found: list[_Found]) -> list[_Found]:
     """One quote per stretch of text: overlapping finds keep the longer, earlier-found one."""
     kept: list[_Found] = []
     # A clause reported by a verb with its own subject outranks the same clause found another way.
-    priority = {"complement": 0, "split": 0, "adjacent": 0, "colon": 1, "according": 1, "surface": 1,
-                "parenthetical": 2, "object": 3, "topic": 3, "context": 4}
-    for f in sorted(found, key=lambda f: (priority.get(f.how, 5), -(f.span.end - f.span.start))):
+    for f in sorted(found, key=lambda f: (f.how.precedence, -(f.span.end - f.span.start))):
         clash = next((k for k in kept if k.span.overlap(f.span) > 0.5 * min(len(k.span), len(f.span))), None)
         if clash is None:
             kept.append(f)
@@ -545,8 +588,7 @@ def _dedupe(found: list[_Found]) -> list[_Found]:
             # included, is the one made ('Trump said Y' is what CNN reported)
             kept[kept.index(clash)] = f
         elif clash.speaker_head is None and f.speaker_head is not None:
-            clash.speaker_head, clash.cue, clash.cue_lemma, clash.cue_span = (
-                f.speaker_head, f.cue, f.cue_lemma, f.cue_span)
+            clash.take_attribution(f)
     return kept
 
 
@@ -592,12 +634,12 @@ def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegio
 
 
 def _confidence(f: _Found, speaker: Speaker | None, linked: bool) -> float:
-    score = CONFIDENCE.get((f.how, f.type), CONFIDENCE.get(f.how, 0.5))
+    score = f.how.prior(f.type)
     if speaker is None:
         return min(score, NO_SPEAKER_CONFIDENCE)
     pronoun = speaker.mention.lower() in ("he", "she", "they", "it", "we", "i")
     if pronoun and not linked:
         score -= 0.3  # a pronoun with no antecedent: the name is a guess
-    elif pronoun and f.how in ("object", "topic"):
+    elif pronoun and f.how in (Rule.OBJECT, Rule.TOPIC):
         score -= 0.3  # 'he praised X': object reports after pronouns were right a third of the time
     return round(max(0.05, min(0.99, score)), 3)

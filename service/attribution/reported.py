@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.attribution.parsed import ParsedDocument, Word
+from service.attribution.rules import Rule
 
 COMPLEMENT_RELS = ("ccomp", "xcomp", "parataxis")
 SUBJECT_RELS = ("nsubj", "nsubj:outer")
@@ -62,8 +63,7 @@ _EDGE_UPOS = ("PUNCT", "CCONJ")
 @dataclass(frozen=True)
 class ReportedClause:
     words: list[Word]  # the content, in text order, edges trimmed
-    shape: str  # "complement", "surface" (read off the words), "parenthetical", "according",
-    # "object" ('praised [X]'), "topic" ('spoke about [X]')
+    shape: Rule  # how the clause was found (service.attribution.rules)
 
     @property
     def start(self) -> int:
@@ -154,7 +154,7 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
     words = _trim(words)
     if not words or not _has_predicate(words, doc) or _is_relative_word(words[0]):
         return None  # "said Friday", "said X, [a broker in Tampa]", "[which he ...]": no report
-    return ReportedClause(words, "complement")
+    return ReportedClause(words, Rule.COMPLEMENT)
 
 
 def parenthetical_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
@@ -187,7 +187,7 @@ def parenthetical_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | Non
     words = _trim(words)
     if len(words) < 3:
         return None
-    return ReportedClause(words, "parenthetical")
+    return ReportedClause(words, Rule.PARENTHETICAL)
 
 
 def according_to_clause(doc: ParsedDocument, according: Word, source: Word) -> ReportedClause | None:
@@ -210,7 +210,7 @@ def according_to_clause(doc: ParsedDocument, according: Word, source: Word) -> R
     words = _trim(words)
     if len(words) < 3:  # no predicate check: tagging errors ("trails" as a noun) are common here
         return None
-    return ReportedClause(words, "according")
+    return ReportedClause(words, Rule.ACCORDING)
 
 
 def speaker_head(doc: ParsedDocument, cue: Word, quoted=lambda word: False) -> Word | None:
@@ -319,13 +319,13 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
         # that follows a closing mark is the inverted subject (whatever the parse made of it).
         return None
     words: list[Word] = []
-    shape = "object"
+    shape = Rule.OBJECT
     if lemma in ADDRESSEE_VERBS:
         if xcomps:  # urged X to Y
             words = [w for o in objects for w in doc.subtree(o)] + doc.subtree(xcomps[0])
         elif topics:  # 'asked Carson [about his ties to X]'
             words = [w for w in doc.subtree(topics[0]) if not (w.rel == "case" and doc.head_of(w) is topics[0])]
-            shape = "topic"
+            shape = Rule.TOPIC
     elif objects and lemma in ("urge", "encourage", "call", "order", "beg", "press"):
         # 'urged [a strong stand]', 'urged [the industry to do more]'
         infinitives = xcomps + [a for a in doc.children(cue, "advcl") if a.index > cue.index and any(
@@ -347,7 +347,7 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
         words = [w for w in doc.subtree(topic) if not (w.rel == "case" and doc.head_of(w) is topic)]
         # 'spoke about [X]' is talk's topic; 'spoke on [condition of anonymity]' is not
         if any(k.lemma.lower() in TOPIC_CASES for k in doc.children(topic, "case")):
-            shape = "topic"
+            shape = Rule.TOPIC
     else:
         words = []
     answer = [c for c in doc.children(cue) if c.lemma.lower() in ("yes", "no") and c.index == cue.index + 1]
@@ -502,7 +502,7 @@ def surface_that_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None
     words = _trim(_to_clause_end(doc, j + 1, sentence.stop))
     if len(words) < 2 or not _has_predicate(words, doc):
         return None
-    return ReportedClause(words, "surface")
+    return ReportedClause(words, Rule.SURFACE)
 
 
 def trailing_attribution_clause(doc: ParsedDocument, cue: Word, speaker: Word | None) -> ReportedClause | None:
@@ -529,7 +529,7 @@ def trailing_attribution_clause(doc: ParsedDocument, cue: Word, speaker: Word | 
     words = _trim(doc.words[sentence.start:phrase_start - 1])
     if len(words) < 3 or not _has_predicate(words, doc):
         return None
-    return ReportedClause(words, "parenthetical")
+    return ReportedClause(words, Rule.PARENTHETICAL)
 
 
 # Speech verbs that news writing inverts after the reported clause ('..., said the minister');
@@ -568,7 +568,7 @@ def closing_inverted_attribution(doc: ParsedDocument, cue: Word) -> tuple[Report
     last_mark = max((w.index for w in words if w.upos == "PUNCT" and w.text in ('"', "''", "\u201d")), default=-1)
     if not any(w.upos in ("VERB", "AUX") and _is_finite(w) for w in words if w.index > last_mark):
         return None
-    return ReportedClause(words, "parenthetical"), speaker
+    return ReportedClause(words, Rule.PARENTHETICAL), speaker
 
 
 def _is_predicate_head(doc: ParsedDocument, head: Word) -> bool:
@@ -737,7 +737,7 @@ def surface_bare_clause(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedC
     words = _trim(_to_clause_end(doc, start, sentence.stop))
     if len(words) < 3:
         return None
-    return ReportedClause(words, "surface")
+    return ReportedClause(words, Rule.SURFACE)
 
 
 def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, cue: Word, is_cue) -> ReportedClause | None:
@@ -747,7 +747,7 @@ def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, cue: Word, i
     the leading cue and its comma are not content; a clause that is only such a cue is none.
     """
     words = clause.words
-    if clause.shape == "parenthetical" and clause.end <= cue.start:
+    if clause.shape is Rule.PARENTHETICAL and clause.end <= cue.start:
         # 'X, saying Y, CNN reported.': everything before a closing attribution is its report
         return clause
     while words and words[0].upos == "VERB" and is_cue(words[0]) and (
@@ -787,4 +787,4 @@ def answer_content(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
     nxt = doc.words[cue.index + 1] if cue.index + 1 < len(doc.words) else None
     if nxt is None or nxt.sentence != cue.sentence or nxt.lemma.lower() not in ("yes", "no"):
         return None
-    return ReportedClause([nxt], "object")
+    return ReportedClause([nxt], Rule.OBJECT)
