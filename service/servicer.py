@@ -25,8 +25,8 @@ from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
 from service import access_log
 from service.attribution import extractor
-from service.attribution.spans import (Attribution, OffsetConverter, OffsetUnit, QuoteType, Span,
-                                       SpeakerKind)
+from service.attribution.spans import (Attribution, OffsetConverter, OffsetUnit, QuoteType,
+                                       Resolution, Span, SpeakerKind)
 from service.batching import Batcher, QueueFull, Ticket, WorkDropped
 from service.metrics import Metrics
 from service.nlp.models import ModelSpec
@@ -44,6 +44,8 @@ _OFFSET_UNITS = {
 }
 _QUOTE_TYPES = {QuoteType.DIRECT: pb.QUOTE_TYPE_DIRECT, QuoteType.INDIRECT: pb.QUOTE_TYPE_INDIRECT,
                 QuoteType.MIXED: pb.QUOTE_TYPE_MIXED}
+_RESOLUTIONS = {resolution: pb.SpeakerResolution.Value(f"SPEAKER_RESOLUTION_{resolution.name}")
+                for resolution in Resolution}
 _SPEAKER_KINDS = {SpeakerKind.PERSON: pb.SPEAKER_KIND_PERSON,
                   SpeakerKind.ORGANIZATION: pb.SPEAKER_KIND_ORGANIZATION,
                   SpeakerKind.GROUP: pb.SPEAKER_KIND_GROUP,
@@ -334,7 +336,7 @@ def to_proto(response_cls: type, document: pb.Document, attribution: Attribution
     for quote in attribution.quotes:
         message = pb.Quote(text=quote.text, span=span(quote.span), type=_QUOTE_TYPES[quote.type],
                            confidence=min(1.0, max(0.0, quote.confidence)),
-                           sentence_index=quote.sentence_index)
+                           sentence_index=quote.sentence_index, rule=quote.rule)
         if quote.speaker is not None:
             speaker = quote.speaker
             message.speaker.name = speaker.name
@@ -342,6 +344,10 @@ def to_proto(response_cls: type, document: pb.Document, attribution: Attribution
             message.speaker.speaker_id = speaker.speaker_id
             if speaker.mention_span is not None:
                 message.speaker.mention_span.CopyFrom(span(speaker.mention_span))
+            if speaker.resolution is not None:
+                message.speaker.resolution = _RESOLUTIONS[speaker.resolution]
+            if speaker.antecedent_span is not None:
+                message.speaker.antecedent_span.CopyFrom(span(speaker.antecedent_span))
         if quote.cue is not None:
             message.cue.text = quote.cue.text
             message.cue.lemma = quote.cue.lemma

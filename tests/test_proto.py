@@ -30,6 +30,22 @@ def _buf() -> str | None:
     return shutil.which("buf") or shutil.which("buf", path=str(Path(sys.executable).parent))
 
 
+# The API as released before this session's additions: changes must stay wire-compatible.
+PREVIOUS_API_COMMIT = "5876d2d"
+
+
+def test_buf_breaking_against_the_previous_api():
+    buf = _buf()
+    if buf is None:
+        pytest.skip("buf binary not installed (pip install buf-bin)")
+    if subprocess.run(["git", "cat-file", "-e", PREVIOUS_API_COMMIT], cwd=ROOT,
+                      capture_output=True).returncode != 0:
+        pytest.skip(f"commit {PREVIOUS_API_COMMIT} not in this clone's history")
+    result = subprocess.run([buf, "breaking", "--against", f".git#ref={PREVIOUS_API_COMMIT}"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_buf_lint():
     buf = _buf()
     if buf is None:

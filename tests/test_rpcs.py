@@ -85,3 +85,17 @@ def test_unknown_method_is_unimplemented(target):
         with pytest.raises(grpc.RpcError) as error:
             call(b"", timeout=10)
     assert error.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+def test_answers_say_how_quote_and_speaker_were_found(client):
+    text = ('Defense Secretary Mark Esper spoke on Friday.\n\n'
+            '"We will respond with force," he said.')
+    [quote] = [q for q in client.extract(text).quotes if "respond" in q.text]
+    assert quote.rule in {"complement", "adjacent", "split", "parenthetical"}
+    assert quote.speaker.mention == "he" and "Esper" in quote.speaker.name
+    assert quote.speaker.resolution == pb.SPEAKER_RESOLUTION_PRONOUN_ANTECEDENT
+    antecedent = quote.speaker.antecedent_span
+    assert "Esper" in text[antecedent.start:antecedent.end]
+    named = client.extract(TEXT).quotes[0]
+    assert named.speaker.resolution == pb.SPEAKER_RESOLUTION_MENTION
+    assert not named.speaker.HasField("antecedent_span")

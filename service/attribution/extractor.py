@@ -23,7 +23,8 @@ from service.attribution import reported
 from service.attribution.parsed import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion, find_quoted_regions
 from service.attribution.rules import Rule
-from service.attribution.spans import Attribution, Cue, Quote, QuoteType, Span, Speaker
+from service.attribution.spans import (Attribution, Cue, Quote, QuoteType, Resolution, Span,
+                                      Speaker)
 from service.attribution.speakers import SpeakerResolver, make_mention
 
 DIRECT_COVERAGE = 0.8  # share of a clause's letters inside quote marks that makes it DIRECT
@@ -608,7 +609,9 @@ def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegio
             # Attributed again through the same mention (a second quote of one cue, or a
             # quotation given by context to the speaker of the one before it).
             earlier = speakers_by_head[f.speaker_head.index]
-            resolved[i] = (resolver.inherit(earlier), True)
+            how = (Resolution.PREVIOUS_SPEAKER if f.how is Rule.CONTEXT
+                   else Resolution.SAME_MENTION)
+            resolved[i] = (resolver.inherit(earlier, how), True)
             resolved[i][0].mention, resolved[i][0].mention_span = earlier.mention, earlier.mention_span
             continue
         head = f.speaker_head
@@ -616,7 +619,9 @@ def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegio
         if antecedent is not None:
             # 'the superdelegates who said': the mention is "who", the speaker its antecedent
             speaker, linked = resolver.resolve(make_mention(doc, antecedent))
+            speaker.antecedent_span = speaker.mention_span
             speaker.mention, speaker.mention_span = head.text, Span(head.start, head.end)
+            speaker.resolution = Resolution.RELATIVE_ANTECEDENT
         else:
             speaker, linked = resolver.resolve(make_mention(doc, head))
         speakers_by_head[f.speaker_head.index] = speaker
@@ -629,7 +634,8 @@ def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegio
         cue = Cue(text=doc.text[f.cue_span.start:f.cue_span.end], lemma=f.cue_lemma, span=f.cue_span) if f.cue_span else None
         quotes.append(Quote(
             text=doc.text[f.span.start:f.span.end], span=f.span, type=f.type, speaker=speaker, cue=cue,
-            confidence=_confidence(f, speaker, linked), sentence_index=f.sentence))
+            confidence=_confidence(f, speaker, linked), sentence_index=f.sentence,
+            rule=f.how.label))
     return Attribution(quotes=quotes, speakers=resolver.index())
 
 

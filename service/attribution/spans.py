@@ -39,6 +39,18 @@ class QuoteType(enum.Enum):
     MIXED = "mixed"
 
 
+class Resolution(enum.Enum):
+    """How a quote's speaker name was found from its mention."""
+
+    MENTION = "mention"  # the mention names the speaker
+    PRONOUN_ANTECEDENT = "pronoun_antecedent"  # "he" -> an earlier "Donald Trump"
+    UNRESOLVED_PRONOUN = "unresolved_pronoun"  # no antecedent found
+    EARLIER_MENTION = "earlier_mention"  # "Cohen" -> "Yossi Cohen", "the official" -> earlier
+    RELATIVE_ANTECEDENT = "relative_antecedent"  # "officials who said" -> "officials"
+    PREVIOUS_SPEAKER = "previous_speaker"  # no mention: the speaker of the quote before
+    SAME_MENTION = "same_mention"  # another quote reported through the same mention
+
+
 class SpeakerKind(enum.Enum):
     UNKNOWN = "unknown"
     PERSON = "person"
@@ -60,6 +72,8 @@ class Speaker:
     name: str  # the fullest name the document gives: "Yossi Cohen"
     speaker_id: str = ""  # key into Attribution.speakers; equal ids = same entity
     kind: SpeakerKind = SpeakerKind.UNKNOWN
+    resolution: Resolution | None = None  # how ``name`` was found from ``mention``
+    antecedent_span: Span | None = None  # the earlier mention it was linked to, if any
 
 
 @dataclass
@@ -71,6 +85,7 @@ class Quote:
     cue: Cue | None
     confidence: float
     sentence_index: int
+    rule: str = ""  # the name of the rule that found it (service.attribution.rules)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from service.attribution.parsed import ParsedDocument, Word
 from service.attribution.reported import FINITE_XPOS, OPENING_ADVERBS, TIME_WORDS
-from service.attribution.spans import Span, Speaker, SpeakerEntry, SpeakerKind
+from service.attribution.spans import Resolution, Span, Speaker, SpeakerEntry, SpeakerKind
 
 _HERE = Path(__file__).parent
 _NP_EXCLUDED_RELS = ("acl", "appos", "punct", "parataxis", "advcl", "dep", "discourse", "vocative",
@@ -179,6 +179,8 @@ class Entity:
     head_lemmas: set[str] = field(default_factory=set)
     plural: bool | None = None  # number of its descriptions, when it was described
     mentions: list[Span] = field(default_factory=list)
+    # The latest place the text names it, speaker or not (what a pronoun is linked to).
+    last_named: Span | None = None
     last_position: int = 0
     quote_count: int = 0
 
@@ -275,7 +277,10 @@ class SpeakerResolver:
                 if kind == SpeakerKind.ORGANIZATION:
                     continue
                 entity = self._match_name(name) or self._new_entity(name, SpeakerKind.PERSON)
-                return entity if self._compatible(entity, gender, number) else best
+                if self._compatible(entity, gender, number):
+                    entity.last_named = Span(chain[0].start, chain[-1].end)
+                    return entity
+                return best
         return best
 
     def _before_finite_verb(self, chain: list[Word]) -> bool:
@@ -343,20 +348,28 @@ class SpeakerResolver:
             entity.head_lemmas |= lemmas
             if entity.plural is None:
                 entity.plural = mention.plural
+        antecedent = entity.last_named if linked else None
+        if mention.form == "pronoun":
+            resolution = Resolution.PRONOUN_ANTECEDENT if linked else Resolution.UNRESOLVED_PRONOUN
+        else:
+            resolution = Resolution.EARLIER_MENTION if linked else Resolution.MENTION
         entity.mentions.append(mention.span)
+        entity.last_named = mention.span
         entity.last_position = max(entity.last_position, position)
         entity.quote_count += 1
         speaker = Speaker(mention=mention.text, mention_span=mention.span, name=entity.name,
-                          speaker_id=entity.speaker_id, kind=entity.kind)
+                          speaker_id=entity.speaker_id, kind=entity.kind, resolution=resolution,
+                          antecedent_span=antecedent)
         return speaker, linked
 
-    def inherit(self, speaker: Speaker) -> Speaker:
-        """The same speaker again for a quote attributed by context (no mention of its own)."""
+    def inherit(self, speaker: Speaker, resolution: Resolution) -> Speaker:
+        """The same speaker again for a quote attributed by context or by the same mention."""
         for entity in self.entities:
             if entity.speaker_id == speaker.speaker_id:
                 entity.quote_count += 1
         return Speaker(mention="", mention_span=None, name=speaker.name,
-                       speaker_id=speaker.speaker_id, kind=speaker.kind)
+                       speaker_id=speaker.speaker_id, kind=speaker.kind, resolution=resolution,
+                       antecedent_span=speaker.mention_span)
 
     def index(self) -> list[SpeakerEntry]:
         return [SpeakerEntry(e.speaker_id, e.name, e.kind, sorted(set(e.mentions)), e.quote_count)

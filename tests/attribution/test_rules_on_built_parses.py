@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from service.attribution.extractor import extract
 from service.attribution.parsed import from_conllu
-from service.attribution.spans import QuoteType
+from service.attribution.spans import QuoteType, Resolution
 
 SAID = '''
 1 " " PUNCT `` _ 4 punct SpaceAfter=No
@@ -80,6 +80,9 @@ def test_quote_before_its_cue_is_direct_with_the_subject_as_speaker():
     assert quote.type is QuoteType.DIRECT and quote.text == "We will win,"
     assert doc.text[quote.span.start:quote.span.end] == quote.text
     assert (quote.speaker.mention, quote.cue.text, quote.cue.lemma) == ("she", "said", "say")
+    assert quote.rule == "complement"
+    assert quote.speaker.resolution is Resolution.UNRESOLVED_PRONOUN
+    assert quote.speaker.antecedent_span is None
 
 
 def test_complement_clause_is_indirect():
@@ -92,6 +95,10 @@ def test_pronoun_resolves_to_the_person_named_before():
     _doc, [quote] = _quotes(PRONOUN)
     assert quote.type is QuoteType.DIRECT and quote.text == "We will respond,"
     assert (quote.speaker.mention, quote.speaker.name) == ("he", "Mark Esper")
+    # the answer says how: a pronoun linked to the name, and where that name is
+    assert quote.speaker.resolution is Resolution.PRONOUN_ANTECEDENT
+    antecedent = quote.speaker.antecedent_span
+    assert _doc.text[antecedent.start:antecedent.end] == "Mark Esper"
     # a resolved speaker is worth more confidence than the unresolved "she" above
     assert quote.confidence > _quotes(SAID)[1][0].confidence
 
@@ -100,3 +107,4 @@ def test_according_to_names_the_source():
     _doc, [quote] = _quotes(ACCORDING)
     assert quote.type is QuoteType.INDIRECT and quote.text == "two people were arrested"
     assert (quote.speaker.name, quote.cue.text) == ("police", "According to")
+    assert quote.rule == "according" and quote.speaker.resolution is Resolution.MENTION

@@ -28,6 +28,17 @@ class SpeakerKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SPEAKER_KIND_ORGANIZATION: _ClassVar[SpeakerKind]
     SPEAKER_KIND_GROUP: _ClassVar[SpeakerKind]
     SPEAKER_KIND_UNKNOWN: _ClassVar[SpeakerKind]
+
+class SpeakerResolution(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SPEAKER_RESOLUTION_UNSPECIFIED: _ClassVar[SpeakerResolution]
+    SPEAKER_RESOLUTION_MENTION: _ClassVar[SpeakerResolution]
+    SPEAKER_RESOLUTION_PRONOUN_ANTECEDENT: _ClassVar[SpeakerResolution]
+    SPEAKER_RESOLUTION_UNRESOLVED_PRONOUN: _ClassVar[SpeakerResolution]
+    SPEAKER_RESOLUTION_EARLIER_MENTION: _ClassVar[SpeakerResolution]
+    SPEAKER_RESOLUTION_RELATIVE_ANTECEDENT: _ClassVar[SpeakerResolution]
+    SPEAKER_RESOLUTION_PREVIOUS_SPEAKER: _ClassVar[SpeakerResolution]
+    SPEAKER_RESOLUTION_SAME_MENTION: _ClassVar[SpeakerResolution]
 OFFSET_UNIT_UNSPECIFIED: OffsetUnit
 OFFSET_UNIT_CODE_POINT: OffsetUnit
 OFFSET_UNIT_UTF8_BYTE: OffsetUnit
@@ -41,6 +52,14 @@ SPEAKER_KIND_PERSON: SpeakerKind
 SPEAKER_KIND_ORGANIZATION: SpeakerKind
 SPEAKER_KIND_GROUP: SpeakerKind
 SPEAKER_KIND_UNKNOWN: SpeakerKind
+SPEAKER_RESOLUTION_UNSPECIFIED: SpeakerResolution
+SPEAKER_RESOLUTION_MENTION: SpeakerResolution
+SPEAKER_RESOLUTION_PRONOUN_ANTECEDENT: SpeakerResolution
+SPEAKER_RESOLUTION_UNRESOLVED_PRONOUN: SpeakerResolution
+SPEAKER_RESOLUTION_EARLIER_MENTION: SpeakerResolution
+SPEAKER_RESOLUTION_RELATIVE_ANTECEDENT: SpeakerResolution
+SPEAKER_RESOLUTION_PREVIOUS_SPEAKER: SpeakerResolution
+SPEAKER_RESOLUTION_SAME_MENTION: SpeakerResolution
 
 class Document(_message.Message):
     __slots__ = ("id", "text")
@@ -69,19 +88,23 @@ class Cue(_message.Message):
     def __init__(self, text: _Optional[str] = ..., lemma: _Optional[str] = ..., span: _Optional[_Union[Span, _Mapping]] = ...) -> None: ...
 
 class QuoteSpeaker(_message.Message):
-    __slots__ = ("name", "mention", "mention_span", "speaker_id")
+    __slots__ = ("name", "mention", "mention_span", "speaker_id", "resolution", "antecedent_span")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MENTION_FIELD_NUMBER: _ClassVar[int]
     MENTION_SPAN_FIELD_NUMBER: _ClassVar[int]
     SPEAKER_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    ANTECEDENT_SPAN_FIELD_NUMBER: _ClassVar[int]
     name: str
     mention: str
     mention_span: Span
     speaker_id: str
-    def __init__(self, name: _Optional[str] = ..., mention: _Optional[str] = ..., mention_span: _Optional[_Union[Span, _Mapping]] = ..., speaker_id: _Optional[str] = ...) -> None: ...
+    resolution: SpeakerResolution
+    antecedent_span: Span
+    def __init__(self, name: _Optional[str] = ..., mention: _Optional[str] = ..., mention_span: _Optional[_Union[Span, _Mapping]] = ..., speaker_id: _Optional[str] = ..., resolution: _Optional[_Union[SpeakerResolution, str]] = ..., antecedent_span: _Optional[_Union[Span, _Mapping]] = ...) -> None: ...
 
 class Quote(_message.Message):
-    __slots__ = ("text", "span", "type", "speaker", "cue", "confidence", "sentence_index")
+    __slots__ = ("text", "span", "type", "speaker", "cue", "confidence", "sentence_index", "rule")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     SPAN_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -89,6 +112,7 @@ class Quote(_message.Message):
     CUE_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     SENTENCE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
     text: str
     span: Span
     type: QuoteType
@@ -96,7 +120,8 @@ class Quote(_message.Message):
     cue: Cue
     confidence: float
     sentence_index: int
-    def __init__(self, text: _Optional[str] = ..., span: _Optional[_Union[Span, _Mapping]] = ..., type: _Optional[_Union[QuoteType, str]] = ..., speaker: _Optional[_Union[QuoteSpeaker, _Mapping]] = ..., cue: _Optional[_Union[Cue, _Mapping]] = ..., confidence: _Optional[float] = ..., sentence_index: _Optional[int] = ...) -> None: ...
+    rule: str
+    def __init__(self, text: _Optional[str] = ..., span: _Optional[_Union[Span, _Mapping]] = ..., type: _Optional[_Union[QuoteType, str]] = ..., speaker: _Optional[_Union[QuoteSpeaker, _Mapping]] = ..., cue: _Optional[_Union[Cue, _Mapping]] = ..., confidence: _Optional[float] = ..., sentence_index: _Optional[int] = ..., rule: _Optional[str] = ...) -> None: ...
 
 class Speaker(_message.Message):
     __slots__ = ("speaker_id", "name", "kind", "mentions", "quote_count")
