@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from service.attribution import lexicon
 from service.attribution.parsed import ParsedDocument, Word
 
-LEXICON_FILE = Path(__file__).with_name("cue_lemmas.txt")
+LEXICON_FILE = lexicon.CUE_LEMMAS
 
 
 @dataclass(frozen=True)

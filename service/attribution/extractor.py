@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from service.attribution import cues as cue_lexicon
+from service.attribution import lexicon
 from service.attribution import reported
 from service.attribution.parsed import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion, find_quoted_regions
@@ -32,6 +33,11 @@ SCARE_QUOTE_MAX_WORDS = 4  # a cue-less phrase in marks this short is a scare qu
 SPLIT_GAP_MAX_WORDS = 10  # words between the halves of a split quote ("X," he said. "Y")
 
 NO_SPEAKER_CONFIDENCE = 0.2  # a quote whose cue has no speaker in reach is seldom right
+# A pronoun with no antecedent (the name is a guess), or before an object report ('he praised
+# X': right a third of the time), costs this much confidence.
+PRONOUN_PENALTY = 0.3
+TRAILING_CUE_CHARS = 80  # how far after a quotation its own cue ('"X," he said') may be
+CONTEXT_SPEAKER_CHARS = 1200  # a cue-less quotation takes the speaker of a quote this near
 
 
 @dataclass
@@ -201,7 +207,7 @@ def _own_trailing_cue(doc: ParsedDocument, region: QuotedRegion, cues) -> Word |
     """The cue of '"...," she said' / '"...," said Smith' right after a closing mark, if any."""
     if region.close_mark is None:
         return None
-    after = [w for w in doc.words_between(region.outer.end, region.outer.end + 80)]
+    after = [w for w in doc.words_between(region.outer.end, region.outer.end + TRAILING_CUE_CHARS)]
     after = [w for w in after if w.sentence == (after[0].sentence if after else -1)][:6]
     if not after or after[0].text != ",":
         words = after
@@ -391,7 +397,7 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
         # e) a quotation standing alone: the speaker of the quote before it, if near enough
         before = [f for f in by_start + out if f.span.end <= region.open_mark.start and f.speaker_head is not None]
         nearest = max(before, key=lambda f: f.span.end) if before else None
-        if nearest is not None and region.open_mark.start - nearest.span.end < 1200:
+        if nearest is not None and region.open_mark.start - nearest.span.end < CONTEXT_SPEAKER_CHARS:
             out.append(_Found(span, QuoteType.DIRECT, None, "", None, nearest.speaker_head, Rule.CONTEXT,
                               first_sentence, keys))
         # else: a quotation with no cue and no speaker near it is not an attribution (a title, a
@@ -643,9 +649,9 @@ def _confidence(f: _Found, speaker: Speaker | None, linked: bool) -> float:
     score = f.how.prior(f.type)
     if speaker is None:
         return min(score, NO_SPEAKER_CONFIDENCE)
-    pronoun = speaker.mention.lower() in ("he", "she", "they", "it", "we", "i")
+    pronoun = speaker.mention.lower() in lexicon.SPEAKER_PRONOUNS
     if pronoun and not linked:
-        score -= 0.3  # a pronoun with no antecedent: the name is a guess
+        score -= PRONOUN_PENALTY  # a pronoun with no antecedent: the name is a guess
     elif pronoun and f.how in (Rule.OBJECT, Rule.TOPIC):
-        score -= 0.3  # 'he praised X': object reports after pronouns were right a third of the time
+        score -= PRONOUN_PENALTY  # 'he praised X': object reports after pronouns
     return round(max(0.05, min(0.99, score)), 3)

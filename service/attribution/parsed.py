@@ -11,6 +11,10 @@ import bisect
 from dataclasses import dataclass, field
 
 
+# Penn tags of finite verb forms (past, present, modal): the verbs that head clauses.
+FINITE_XPOS = ("VBD", "VBZ", "VBP", "MD")
+
+
 @dataclass
 class Word:
     index: int  # position in the document's word list

@@ -13,12 +13,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from service.attribution import lexicon
 from service.attribution.spans import Span
 
+_OPENING = {lexicon.ASCII_OPENING, *lexicon.OPENING_DOUBLE}
+_CLOSING = set(lexicon.CLOSING_DOUBLE)  # '' alternates like a straight mark (NYT style)
 # Two-character marks first so `` and '' are not read as two separate marks.
-_MARK = re.compile(r"``|''|[\"\u201c\u201d\u201e\u201f\u00ab\u00bb]")
-_OPENING = {"``", "\u201c", "\u201e", "\u201f", "\u00ab"}
-_CLOSING = {"\u201d", "\u00bb"}  # '' alternates like a straight mark (NYT style)
+_MARK = re.compile("|".join(
+    [re.escape(lexicon.ASCII_OPENING), re.escape(lexicon.ASCII_CLOSING)]
+    + ["[" + re.escape("".join(sorted({lexicon.STRAIGHT_DOUBLE, *lexicon.OPENING_DOUBLE,
+                                       *lexicon.CLOSING_DOUBLE}))) + "]"]))
 _PARAGRAPH_BREAK = re.compile(r"\n")
 
 

@@ -14,38 +14,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.attribution.parsed import ParsedDocument, Word
+from service.attribution import lexicon
+from service.attribution.parsed import FINITE_XPOS, ParsedDocument, Word
 from service.attribution.rules import Rule
 
 COMPLEMENT_RELS = ("ccomp", "xcomp", "parataxis")
+SPEAKER_SEARCH_DEPTH = 3  # heads climbed from a cue to find its subject (conjoined, xcomp chains)
+THAT_SEARCH_WORDS = 6  # words a 'that' may follow its cue by ('said on Friday that')
 SUBJECT_RELS = ("nsubj", "nsubj:outer")
-NON_REPORT_MARKS = frozenset({"when", "while", "after", "before", "because", "since", "as", "although",
-                              "though", "until", "unless", "once", "where"})
+NON_REPORT_MARKS = lexicon.words("non_report_marks")
 # Verbs whose object is the addressee, not what was said ("told reporters ...").
-ADDRESSEE_VERBS = frozenset({"tell", "ask", "inform", "remind", "assure", "brief", "notify",
-                             "warn", "advise", "thank", "instruct"})
+ADDRESSEE_VERBS = lexicon.words("addressee_verbs")
 # Verbs of belief are not cues, but 'said [he believes] "X"', where the parser hung X on "said",
 # reports what is believed: X belongs to the belief verb's clause.
-BELIEF_VERBS = frozenset({"believe", "think", "feel", "hope", "expect", "fear", "suspect", "doubt",
-                          "know", "worry", "guess", "reckon", "assume", "understand"})
+BELIEF_VERBS = lexicon.words("belief_verbs")
 # Commissives and directives report an infinitive: 'vowed [to fight]', 'urged [X to act]'.
-INFINITIVE_VERBS = frozenset({"vow", "promise", "pledge", "threaten", "agree", "offer", "swear",
-                              "demand", "ask", "urge", "order", "encourage", "beg", "call", "warn",
-                              "instruct", "advise", "tell", "propose", "plead", "request"})
-TOPIC_CASES = frozenset({"about", "regarding", "concerning"})
-TOPIC_ON_VERBS = frozenset({"comment", "elaborate", "speak", "talk", "report", "write", "testify", "remark"})
-TIME_WORDS = frozenset({
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
-    "yesterday", "tonight", "tomorrow", "earlier", "later", "week", "weeks", "month", "months",
-    "year", "years", "day", "days", "hour", "hours", "minute", "minutes", "morning", "evening",
-    "night", "afternoon", "time", "times", "then", "now", "recently", "ago", "weekend",
-})
-WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+INFINITIVE_VERBS = lexicon.words("infinitive_verbs")
+TOPIC_CASES = lexicon.words("topic_cases")
+TOPIC_ON_VERBS = lexicon.words("topic_on_verbs")
+TIME_WORDS = lexicon.words("time_words")
+WEEKDAYS = lexicon.words("weekdays")
 SPEAKER_UPOS = ("PROPN", "NOUN", "PRON", "NUM", "X", "ADJ")
 # Determiners that stand for a noun phrase as subjects: '[None] of those three have declared',
 # '[another] says', '[Some] argue'.
-PRONOMINAL_DETERMINERS = frozenset({"none", "some", "another", "all", "both", "each", "many", "few",
-                                    "several", "most", "either", "neither", "one", "others"})
+PRONOMINAL_DETERMINERS = lexicon.words("pronominal_determiners")
 
 
 def is_time_word(doc: ParsedDocument, word: Word) -> bool:
@@ -280,7 +272,7 @@ def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Wor
         surface = subject_by_surface(doc, cue, quoted)
         if surface is not None:
             return surface
-    if depth >= 3:
+    if depth >= SPEAKER_SEARCH_DEPTH:
         return None
     passive = doc.children(cue, "nsubj:pass")
     head = doc.head_of(cue)
@@ -298,9 +290,7 @@ def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Wor
 
 # Verbs whose object is an artifact or a target rather than a message: 'wrote [a letter]',
 # 'posted [a photo]', 'defended [the decision]', 'pressed [the senator]'.
-NO_OBJECT_CONTENT = frozenset({"write", "post", "quote", "press", "defend", "mock", "highlight",
-                               "pledge", "publish", "offer", "swear", "ridicule",
-                               "add"})  # 'adding to her lead': "add" reports only clauses
+NO_OBJECT_CONTENT = lexicon.words("no_object_content")  # 'adding to her lead': "add" reports only clauses
 
 
 def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause | None:
@@ -429,7 +419,7 @@ def _that_clause_after(doc: ParsedDocument, cue: Word, child: Word) -> bool:
     return all(w.upos not in ("VERB", "AUX") for w in between)
 
 
-QUESTION_VERBS = frozenset({"ask", "wonder", "inquire", "query", "question"})
+QUESTION_VERBS = lexicon.words("question_verbs")
 
 
 def _infinitive_after(doc: ParsedDocument, cue: Word, child: Word, lemma: str) -> bool:
@@ -489,7 +479,7 @@ def surface_that_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None
     sentence = doc.sentence_of(cue)
     j = cue.index + 1
     skipped = 0
-    while j < sentence.stop and doc.words[j].lemma.lower() != "that" and skipped <= 6:
+    while j < sentence.stop and doc.words[j].lemma.lower() != "that" and skipped <= THAT_SEARCH_WORDS:
         w = doc.words[j]
         # a verb inside a noun phrase ('the Associated Press') does not start another clause
         if (w.upos in ("VERB", "AUX") and w.rel not in ("amod", "compound", "flat", "nmod")) \
@@ -534,11 +524,7 @@ def trailing_attribution_clause(doc: ParsedDocument, cue: Word, speaker: Word | 
 
 # Speech verbs that news writing inverts after the reported clause ('..., said the minister');
 # others take objects there (', told [reporters]', ', described [the scene] as ...').
-INVERSION_LEMMAS = frozenset({
-    "say", "add", "write", "tweet", "explain", "note", "recall", "continue", "insist", "argue",
-    "warn", "ask", "reply", "respond", "declare", "claim", "answer", "concede", "conclude", "observe",
-    "remark", "complain", "report", "announce", "state", "caution", "counter", "estimate", "predict",
-    "acknowledge", "admit", "suggest", "quip", "joke", "post", "email", "text", "testify"})
+INVERSION_LEMMAS = lexicon.words("inversion_lemmas")
 
 
 def closing_inverted_attribution(doc: ParsedDocument, cue: Word) -> tuple[ReportedClause, Word] | None:
@@ -637,8 +623,7 @@ def subject_by_surface(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
     return None
 
 
-OPENING_ADVERBS = frozenset({"meanwhile", "however", "still", "indeed", "later", "then", "also", "and",
-                             "but", "so", "yet", "instead", "separately", "earlier", "now"})
+OPENING_ADVERBS = lexicon.words("opening_adverbs")
 
 
 def _opening_noun_phrase(doc: ParsedDocument, cue: Word, quoted) -> Word | None:
@@ -698,9 +683,7 @@ def _cut_trailing_participle(words: list[Word]) -> list[Word]:
     return words
 
 
-BARE_CLAUSE_LEMMAS = frozenset({"say", "claim", "insist", "warn", "write", "tweet", "announce",
-                                "confirm", "add", "predict", "acknowledge", "admit", "argue"})
-FINITE_XPOS = ("VBD", "VBZ", "VBP", "MD")
+BARE_CLAUSE_LEMMAS = lexicon.words("bare_clause_lemmas")
 
 
 def _is_finite(word: Word) -> bool:

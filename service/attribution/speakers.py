@@ -12,44 +12,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
-from service.attribution.parsed import ParsedDocument, Word
-from service.attribution.reported import FINITE_XPOS, OPENING_ADVERBS, TIME_WORDS
+from service.attribution.parsed import FINITE_XPOS, ParsedDocument, Word
+from service.attribution import lexicon
 from service.attribution.spans import Resolution, Span, Speaker, SpeakerEntry, SpeakerKind
 
-_HERE = Path(__file__).parent
 _NP_EXCLUDED_RELS = ("acl", "appos", "punct", "parataxis", "advcl", "dep", "discourse", "vocative",
                      "reparandum", "list", "dislocated")
-PERSON_NOUNS = frozenset({
-    "official", "source", "aide", "adviser", "advisor", "lawyer", "attorney", "witness", "resident",
-    "expert", "economist", "author", "diplomat", "officer", "lawmaker", "activist", "voter",
-    "spokesman", "spokeswoman", "spokesperson", "politician", "analyst", "strategist", "reporter",
-    "man", "woman", "person", "father", "mother", "friend", "candidate", "senator", "president",
-    "minister", "leader", "chief", "director", "commander", "secretary", "governor", "mayor",
-    "historian", "professor", "scientist", "researcher", "doctor", "judge", "prosecutor", "member",
-})
-PRONOUNS = {
-    "he": ("m", "sg"), "she": ("f", "sg"), "it": ("n", "sg"), "they": (None, "pl"),
-    "i": (None, "sg1"), "we": (None, "pl1"), "you": (None, "2"),
-}
+PERSON_NOUNS = lexicon.words("person_nouns")
+PRONOUNS = lexicon.PRONOUNS
 RESOLVE_WINDOW_CHARS = 2500  # how far back a pronoun looks for an antecedent
 
 
-def _word_list(name: str) -> frozenset[str]:
-    lines = (_HERE / name).read_text(encoding="utf-8").splitlines()
-    return frozenset(l.strip().lower() for l in lines if l.strip() and not l.startswith("#"))
-
-
-@lru_cache(maxsize=1)
 def titles() -> frozenset[str]:
-    return _word_list("titles.txt")
+    return lexicon.words("titles")
 
 
-@lru_cache(maxsize=1)
 def group_words() -> frozenset[str]:
-    return _word_list("group_words.txt")
+    return lexicon.words("group_words")
 
 
 def noun_phrase(doc: ParsedDocument, head: Word) -> list[Word]:
@@ -75,12 +55,12 @@ def noun_phrase(doc: ParsedDocument, head: Word) -> list[Word]:
     # Names run on over the proper nouns right after the head ("said Anna Berg" parsed as Anna + X).
     while (head.upos == "PROPN" and hi + 1 < len(doc.words) and doc.words[hi + 1].upos == "PROPN"
            and doc.words[hi + 1].sentence == head.sentence and hi + 1 not in excluded
-           and doc.words[hi + 1].text.lower() not in TIME_WORDS):
+           and doc.words[hi + 1].text.lower() not in lexicon.words("time_words")):
         hi += 1
         indices.add(hi)
     words = [doc.words[i] for i in range(lo, hi + 1) if i in indices]
     while words and (words[0].upos in ("PUNCT", "CCONJ") or words[0].rel in ("case", "fixed")
-                     or len(words) > 1 and words[0].lemma.lower() in OPENING_ADVERBS):  # 'Meanwhile Rihanna'
+                     or len(words) > 1 and words[0].lemma.lower() in lexicon.words("opening_adverbs")):  # 'Meanwhile Rihanna'
         words = words[1:]
     while words and words[-1].upos in ("PUNCT", "CCONJ"):
         words = words[:-1]
@@ -108,7 +88,7 @@ def name_chain(doc: ParsedDocument, head: Word) -> list[Word]:
     chain = [head]
     j = head.index + 1
     while j < len(doc.words) and doc.words[j].upos == "PROPN" and doc.words[j].sentence == head.sentence \
-            and doc.words[j].text.lower() not in TIME_WORDS:
+            and doc.words[j].text.lower() not in lexicon.words("time_words"):
         chain.append(doc.words[j])
         j += 1
     i = head.index - 1
@@ -310,11 +290,12 @@ class SpeakerResolver:
         if mention.form == "pronoun":
             entity = self._antecedent(mention.name, position)
             linked = entity is not None
-            if entity is not None and mention.name in ("he", "she") and entity.gender is None:
+            if entity is not None and mention.name in lexicon.GENDERED_PRONOUNS and entity.gender is None:
                 entity.gender = "m" if mention.name == "he" else "f"
                 entity.kind = SpeakerKind.PERSON
             if entity is None:
-                kind = SpeakerKind.PERSON if mention.name in ("he", "she", "i") else SpeakerKind.UNKNOWN
+                kind = (SpeakerKind.PERSON if mention.name in lexicon.PERSON_PRONOUNS
+                        else SpeakerKind.UNKNOWN)
                 entity = self._new_entity(mention.text, kind)
         elif mention.form == "name":
             name = self._fullest_name(mention.name)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from service.attribution import lexicon
 from service.attribution.parsed import ParsedDocument, Word
 from service.nlp.models import ModelSpec, load_pipeline
 from service.nlp.segmenter import NewsSegmenter
@@ -26,8 +27,9 @@ WARM_UP_TEXT = Path(__file__).with_name("warm_up.txt")
 # Typographic characters the EWT-trained models rarely saw, mapped one code point to one code
 # point, so every offset into the normalised text is an offset into the caller's text.
 _PARSE_NORMALISATION = str.maketrans({
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    **{mark: '"' for mark in lexicon.OPENING_DOUBLE | lexicon.CLOSING_DOUBLE},
+    **{mark: "'" for mark in lexicon.OPENING_SINGLE | lexicon.CLOSING_SINGLE
+       | lexicon.SINGLE_LOOKALIKES},
     "\u00a0": " ", "\u2009": " ", "\u202f": " ",
 })
 

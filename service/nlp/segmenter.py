@@ -15,20 +15,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service.attribution import lexicon
+
 TERMINATORS = {".", "!", "?", "...", "\u2026", "?!", "!?", "!!", "??"}
 CLOSING_BRACKETS = {")", "]", "}"}
-DOUBLE_QUOTES = {'"', "\u201c", "\u201d", "\u201e", "\u00ab", "\u00bb", "''", "``"}
-SINGLE_QUOTES = {"'", "\u2018", "\u2019"}
+DOUBLE_QUOTES = {lexicon.STRAIGHT_DOUBLE, lexicon.ASCII_OPENING, lexicon.ASCII_CLOSING,
+                 *lexicon.OPENING_DOUBLE, *lexicon.CLOSING_DOUBLE}
+SINGLE_QUOTES = {lexicon.STRAIGHT_SINGLE, *lexicon.OPENING_SINGLE, *lexicon.CLOSING_SINGLE}
 # Past and present forms of common speech verbs, as they follow a name in an attribution.
-ATTRIBUTION_VERBS = frozenset("""
-said says asked asks added adds told tells wrote writes replied replies explained explains
-continued continues noted notes tweeted tweets declared declares insisted insists recalled
-recalls shouted shouts exclaimed wondered wonders joked jokes laughed argued argues responded
-responds answered answers countered counters quipped quips yelled snapped warned warns
-""".split())
+ATTRIBUTION_VERBS = lexicon.words("attribution_verbs")
 NAME_JOINERS = {"the", "of", "'s", "\u2019s", "-", ".", "de", "van", "von", "al"}
-OPENING_ONLY = {"\u201c", "\u201e", "\u00ab", "``", "\u2018"}
-CLOSING_ONLY = {"\u201d", "\u00bb", "''", "\u2019"}
+OPENING_ONLY = {lexicon.ASCII_OPENING, *lexicon.OPENING_DOUBLE, *lexicon.OPENING_SINGLE}
+CLOSING_ONLY = {lexicon.ASCII_CLOSING, *lexicon.CLOSING_DOUBLE, *lexicon.CLOSING_SINGLE}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,58 @@
+"""The words the rules know, in one place: data files in this folder plus a few small tables.
+
+- ``words(name)``: the word list ``<name>.txt`` (one word a line, ``#`` comments), lower-cased, as
+  a frozenset; read once. ``LISTS`` names every list; README.md says what each is for.
+- ``PRONOUNS``: personal pronouns with gender and number, for speaker resolution.
+- quote marks (shared with the segmenter and the parser's normalisation): which marks open,
+  which close, which go either way.
+- ``CUE_LEMMAS``: the cue lexicon file (speech verbs, manner verbs, phrasal cues), read by
+  ``service.attribution.cues``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+FOLDER = Path(__file__).parent
+CUE_LEMMAS = FOLDER / "cue_lemmas.txt"
+
+LISTS = ("addressee_verbs", "attribution_verbs", "bare_clause_lemmas", "belief_verbs",
+         "group_words", "infinitive_verbs", "inversion_lemmas", "no_object_content",
+         "non_report_marks", "opening_adverbs", "person_nouns", "pronominal_determiners",
+         "question_verbs", "time_words", "titles", "topic_cases", "topic_on_verbs", "weekdays")
+
+
+@cache
+def words(name: str) -> frozenset[str]:
+    """The word list ``name`` (see ``LISTS``)."""
+    if name not in LISTS:
+        raise KeyError(f"no word list {name!r}; the lists are {', '.join(LISTS)}")
+    lines = (FOLDER / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines
+                     if line.strip() and not line.lstrip().startswith("#"))
+
+
+# Personal pronouns: (gender m/f/n or None, number: sg, pl, sg1, pl1, 2).
+PRONOUNS: dict[str, tuple[str | None, str]] = {
+    "he": ("m", "sg"), "she": ("f", "sg"), "it": ("n", "sg"), "they": (None, "pl"),
+    "i": (None, "sg1"), "we": (None, "pl1"), "you": (None, "2"),
+}
+# Third-person and first-person pronouns a speaker mention can be (a guess without antecedent).
+SPEAKER_PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
+# Pronouns that name a person (he, she, I).
+PERSON_PRONOUNS = frozenset({"he", "she", "i"})
+GENDERED_PRONOUNS = frozenset({"he", "she"})
+
+# Quote marks. Curly and guillemet marks say which way they face; straight marks and the ASCII
+# pair `` '' of some wire copy are read from their surroundings.
+OPENING_DOUBLE = frozenset({"\u201c", "\u201e", "\u201f", "\u00ab"})  # “ „ ‟ «
+CLOSING_DOUBLE = frozenset({"\u201d", "\u00bb"})  # ” »
+OPENING_SINGLE = frozenset({"\u2018"})  # ‘
+CLOSING_SINGLE = frozenset({"\u2019"})  # ’ (also the apostrophe)
+ASCII_OPENING = "``"
+ASCII_CLOSING = "''"
+STRAIGHT_DOUBLE = '"'
+STRAIGHT_SINGLE = "'"
+# Single-quote look-alikes the parser sees as a straight single mark.
+SINGLE_LOOKALIKES = frozenset({"\u201a", "\u201b", "\u2032"})  # ‚ ‛ ′
