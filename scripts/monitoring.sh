@@ -3,8 +3,8 @@
 # every 5 s with deploy/prometheus/rules.yaml loaded. Runs until Ctrl-C, then stops both.
 #
 #   scripts/monitoring.sh                  # then, in another terminal, put load on it:
-#   python bench/load.py --target 127.0.0.1:50051 --clients 8 --duration 300
-#   python scripts/render_dashboard.py --prometheus http://127.0.0.1:9090 --out dashboard.png
+#   quotes-dev load --target 127.0.0.1:50051 --clients 8 --duration 300
+#   quotes-dev render-dashboard --prometheus http://127.0.0.1:9090 --out dashboard.png
 #
 # Knobs (environment): QUOTES_PORT (50051), QUOTES_METRICS_PORT (9464), PROMETHEUS_PORT (9090),
 # VENV (.venv). Installs the Debian package prometheus when it is missing (needs root).
@@ -65,7 +65,7 @@ cat <<TEXT
   gRPC            127.0.0.1:$GRPC_PORT
   metrics         http://127.0.0.1:$METRICS_PORT/metrics
   Prometheus      http://127.0.0.1:$PROM_PORT/graph   (alerts: /alerts, rules: /rules)
-  load            $VENV/bin/python bench/load.py --target 127.0.0.1:$GRPC_PORT --clients 8 --duration 300
-  dashboard PNG   $VENV/bin/python scripts/render_dashboard.py --prometheus http://127.0.0.1:$PROM_PORT --out dashboard.png
+  load            $VENV/bin/quotes-dev load --target 127.0.0.1:$GRPC_PORT --clients 8 --duration 300
+  dashboard PNG   $VENV/bin/quotes-dev render-dashboard --prometheus http://127.0.0.1:$PROM_PORT --out dashboard.png
 TEXT
 wait -n "${pids[@]}"

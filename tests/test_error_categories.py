@@ -1,21 +1,12 @@
-"""The error categoriser of scripts/error_categories.py on hand-made gold quotes, predictions and
+"""The error categoriser of devtools/error_categories.py on hand-made gold quotes, predictions and
 parses (no models loaded)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from clients.evaluation import GoldDocument, GoldQuote, PredictedQuote
-
-_SPEC = importlib.util.spec_from_file_location(
-    "error_categories", Path(__file__).resolve().parent.parent / "scripts" / "error_categories.py")
-ec = importlib.util.module_from_spec(_SPEC)
-sys.modules["error_categories"] = ec  # dataclasses look their module up there
-_SPEC.loader.exec_module(ec)
+from devtools import error_categories as ec
 
 LEXICON = ec.Lexicon(lemmas=frozenset({"say", "tell"}), phrasal=frozenset({("point", "out")}))
 TITLE = "Senate passes the budget.\n\n"

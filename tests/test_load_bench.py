@@ -1,4 +1,4 @@
-"""The load benchmark (bench/load.py) in a short run, so it cannot rot: real server, real calls."""
+"""The load benchmark (devtools/load.py) in a short run, so it cannot rot: real server, real calls."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import load
+from devtools import load
 
 NEWS = Path(__file__).parent / "data" / "news.jsonl"
 

@@ -23,7 +23,7 @@ import yaml
 
 from clients.client import QuoteClient
 from conftest import HOST, TEXT, scrape
-from scripts import render_monitoring
+from devtools import render_monitoring
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "deploy" / "prometheus" / "rules.yaml"
@@ -63,7 +63,7 @@ def _concrete(expr: str) -> str:
 # --- files -----------------------------------------------------------------------------------
 
 def test_generated_files_are_current():
-    assert render_monitoring.main(["--check"]) == 0, "run python scripts/render_monitoring.py"
+    assert render_monitoring.main(["--check"]) == 0, "run quotes-dev render-monitoring"
 
 
 def test_every_panel_has_a_title_description_unit_and_query():
@@ -290,7 +290,7 @@ def test_prometheus_evaluates_every_dashboard_and_rule_expression(prometheus):
 
 
 def test_dashboard_renders_to_png_from_prometheus(prometheus, tmp_path):
-    from scripts import render_dashboard
+    from devtools import render_dashboard
 
     srv, port = prometheus
     assert _wait_for(lambda: any(t["health"] == "up" for t in

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -14,16 +13,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _gen_proto():
-    spec = importlib.util.spec_from_file_location("gen_proto", ROOT / "scripts" / "gen_proto.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from devtools import gen_proto
+    return gen_proto
 
 
 def test_generated_code_is_current():
     pytest.importorskip("grpc_tools")
     stale = _gen_proto().stale_files()
-    assert not stale, f"generated code is stale: {stale}; run python scripts/gen_proto.py"
+    assert not stale, f"generated code is stale: {stale}; run quotes-dev gen-proto"
 
 
 def _buf() -> str | None:

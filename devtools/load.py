@@ -9,7 +9,7 @@ server's peak RSS. With ``--in-process`` it then parses + extracts the same docu
 process (no gRPC; batches of 8), after the server has stopped, and prints the service's share of
 that speed: a ratio from one run on one machine.
 
-    python bench/load.py --jsonl ../shared/eval/polnear-dev-gold.jsonl --clients 8 --count 84 \\
+    quotes-dev load --jsonl ../shared/eval/polnear-dev-gold.jsonl --clients 8 --count 84 \\
         --mode unary --in-process
 
 Appends one JSON line to bench/results.jsonl (``--no-record`` to skip). See bench/README.md.

@@ -4,7 +4,7 @@ Reads deploy/grafana/quote-attribution.json, runs each panel's PromQL (the same 
 at "All") over the last ``--minutes`` through Prometheus' HTTP API, and draws each panel as a
 line chart (tables and stats as their latest values) with matplotlib.
 
-    python scripts/render_dashboard.py --prometheus http://127.0.0.1:9090 --out dashboard.png
+    quotes-dev render-dashboard --prometheus http://127.0.0.1:9090 --out dashboard.png
 """
 
 from __future__ import annotations

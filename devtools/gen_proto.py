@@ -1,7 +1,7 @@
 """Regenerate the Python code for the API from proto/ into generated/ (or --out DIR).
 
-    python scripts/gen_proto.py            # rewrite generated/quotes/v1/*
-    python scripts/gen_proto.py --check    # exit 1 if the checked-in code is stale
+    quotes-dev gen-proto            # rewrite generated/quotes/v1/*
+    quotes-dev gen-proto --check    # exit 1 if the checked-in code is stale
 
 The generated code is checked in so the service runs without grpcio-tools; tests/test_proto.py
 fails when it no longer matches the .proto.
@@ -37,7 +37,7 @@ def generate(out_dir: Path) -> list[Path]:
     for package in PACKAGES:
         init = out_dir / package / "__init__.py"
         if not init.exists():
-            init.write_text('"""Generated from proto/ by scripts/gen_proto.py; do not edit."""\n')
+            init.write_text('"""Generated from proto/ by devtools/gen_proto.py; do not edit."""\n')
     return sorted(path for path in out_dir.rglob("*") if path.is_file())
 
 
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         for rel in stale:
             print(f"stale: {rel}", file=sys.stderr)
         if stale:
-            print("run: python scripts/gen_proto.py", file=sys.stderr)
+            print("run: quotes-dev gen-proto", file=sys.stderr)
         return 1 if stale else 0
     for path in generate(args.out):
         print(path.relative_to(args.out))

@@ -1,12 +1,13 @@
 """Sort the quote extractor's errors on gold JSONL files into categories; compare two versions.
 
-    python scripts/error_categories.py --gold /work/shared/eval/soleimani-gold.jsonl \\
+    quotes-dev errors --gold /work/shared/eval/soleimani-gold.jsonl \\
         --gold /work/shared/eval/polnear-train-sample-gold.jsonl \\
         [--models DIR] [--baseline-commit SHA] [--limit N] [--markdown OUT.md] [--examples N]
 
 Every document is parsed once (one torch thread); the current extractor
 (``service.attribution.extractor``) and, with ``--baseline-commit``, the ``service/attribution``
-package of that commit (imported as ``baseline_attribution``) run on the same parses. Scoring
+package of that commit (checked out in a git worktree, run in its own process) on the same
+parses. Scoring
 (matching, speaker check, P/R/F1) is ``clients.evaluation``'s, as defined in
 shared/eval/README.md.
 
@@ -60,13 +61,12 @@ timed once for all versions, so throughput including parsing can be compared too
 from __future__ import annotations
 
 import argparse
-import importlib
 import inspect
-import io
+import json
+import os
 import re
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections import Counter
@@ -74,9 +74,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-for _path in (REPO, REPO / "generated"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
 
 from clients.evaluation import (  # noqa: E402
     GoldDocument, GoldQuote, PredictedQuote, Range, evaluate, load_gold, match, overlap,
@@ -335,10 +332,12 @@ def categorise(document: GoldDocument, predicted: list[PredictedQuote], parse: P
 @dataclass
 class Version:
     name: str
-    extract: object  # extract(stanza_doc, text) -> Attribution
+    extract: object  # extract(stanza_doc, text) -> Attribution; None when ``predict`` is set
     lexicon: Lexicon
     seconds: float = 0.0
     failures: int = 0
+    # All documents at once (a baseline in its own process); returns their predictions.
+    predict: object = None
 
 
 def current_version() -> Version:
@@ -355,24 +354,85 @@ def _on_stanza_docs(extract):
     return lambda doc, text: extract(to_parsed_document([doc], text))
 
 
+# Runs in a git worktree of the baseline commit (its own service package on sys.path): reads the
+# shared parses as JSON on stdin, writes the cue lexicon and each document's predictions.
+_BASELINE_RUNNER = r"""
+import inspect, json, sys, time
+import stanza
+from service.attribution import cues, extractor
+
+if len(inspect.signature(extractor.extract).parameters) == 1:  # after the parser seam
+    from service.nlp.pipeline import to_parsed_document
+    def run(doc, text):
+        return extractor.extract(to_parsed_document([doc], text))
+else:
+    run = extractor.extract
+lexicon = cues.default_lexicon()
+out = {"lemmas": sorted(lexicon.reporting | lexicon.manner),
+       "phrasal": sorted(lexicon.phrasal | lexicon.phrasal_manner),
+       "predictions": [], "seconds": 0.0, "failures": []}
+for item in json.load(sys.stdin):
+    doc = stanza.Document(item["sentences"], text=item["doc_text"])
+    started = time.perf_counter()
+    try:
+        attribution = run(doc, item["text"])
+    except Exception as exc:
+        out["seconds"] += time.perf_counter() - started
+        out["failures"].append(f"{item['id']}: {exc!r}")
+        out["predictions"].append([])
+        continue
+    out["seconds"] += time.perf_counter() - started
+    quotes = []
+    for q in attribution.quotes:
+        s = q.speaker
+        span = s.mention_span if s is not None else None
+        quotes.append({"type": q.type.value, "span": [q.span.start, q.span.end], "text": q.text,
+                       "speaker_name": s.name if s else "", "speaker_mention": s.mention if s else "",
+                       "mention_span": [span.start, span.end] if span else None,
+                       "cue": q.cue.text if q.cue is not None else ""})
+    out["predictions"].append(quotes)
+json.dump(out, sys.stdout)
+"""
+
+
 def baseline_version(commit: str, folder: Path) -> Version:
-    """``service/attribution`` of ``commit``, imported as the package ``baseline_attribution``."""
-    archive = subprocess.run(["git", "archive", commit, "service/attribution"], cwd=REPO,
-                             check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    package = folder / "baseline_attribution"
-    (folder / "service" / "attribution").rename(package)
-    for source in package.glob("*.py"):
-        code = source.read_text(encoding="utf-8")
-        source.write_text(re.sub(r"\bservice\.attribution\b", "baseline_attribution", code),
-                          encoding="utf-8")
-    sys.path.insert(0, str(folder))
-    for name in [m for m in sys.modules if m.split(".")[0] == "baseline_attribution"]:
-        del sys.modules[name]
-    extractor = importlib.import_module("baseline_attribution.extractor")
-    cues = importlib.import_module("baseline_attribution.cues")
-    return Version(f"baseline {commit}", _on_stanza_docs(extractor.extract), Lexicon.of(cues))
+    """The extractor of ``commit``, run from a git worktree in a subprocess on the same parses
+    (its own code, imported as it was; nothing rewritten)."""
+    worktree = folder / "baseline"
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(worktree), commit],
+                   cwd=REPO, check=True, capture_output=True)
+    version = Version(f"baseline {commit}", None, Lexicon(frozenset(), frozenset()))
+
+    def predict(documents: list[GoldDocument], parsed: list) -> list:
+        payload = [{"id": d.id, "text": d.text, "doc_text": doc.text, "sentences": doc.to_dict()}
+                   for d, doc in zip(documents, parsed)]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(worktree),
+                                                            str(worktree / "generated")]))
+        result = subprocess.run([sys.executable, "-c", _BASELINE_RUNNER], cwd=worktree, env=env,
+                                input=json.dumps(payload), capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"baseline {commit} failed:\n{result.stderr[-3000:]}")
+        out = json.loads(result.stdout)
+        version.lexicon = Lexicon(frozenset(out["lemmas"]),
+                                  frozenset(tuple(pair) for pair in out["phrasal"]))
+        version.seconds += out["seconds"]
+        version.failures += len(out["failures"])
+        for failure in out["failures"]:
+            print(f"{version.name}: extract failed on {failure}", file=sys.stderr)
+        return [[PredictedQuote(type=q["type"], span=tuple(q["span"]), text=q["text"],
+                                speaker_name=q["speaker_name"], speaker_mention=q["speaker_mention"],
+                                mention_span=tuple(q["mention_span"]) if q["mention_span"] else None,
+                                cue=q["cue"]) for q in quotes]
+                for quotes in out["predictions"]]
+
+    version.predict = predict
+    return version
+
+
+def remove_worktrees(folder: Path) -> None:
+    subprocess.run(["git", "worktree", "remove", "--force", str(folder / "baseline")], cwd=REPO,
+                   capture_output=True)
+    subprocess.run(["git", "worktree", "prune"], cwd=REPO, capture_output=True)
 
 
 def predicted_quotes(attribution) -> list[PredictedQuote]:
@@ -391,6 +451,8 @@ def predicted_quotes(attribution) -> list[PredictedQuote]:
 
 def run_version(version: Version, documents: list[GoldDocument], parsed: list) -> list:
     """Predictions per document; only the extract() calls are timed."""
+    if version.predict is not None:
+        return version.predict(documents, parsed)
     predictions = []
     for document, doc in zip(documents, parsed):
         started = time.perf_counter()
@@ -498,23 +560,30 @@ def main(argv: list[str] | None = None) -> int:
 
     document_parser = DocumentParser(resolve_models(bundled_dir=args.models), torch_threads=1)
     with tempfile.TemporaryDirectory(prefix="baseline-attribution-") as folder:
-        versions = []
-        if args.baseline_commit:
-            versions.append(baseline_version(args.baseline_commit, Path(folder)))
-        versions.append(current_version())
-        spec = document_parser.spec
-        sections = [f"## Error categories ({', '.join(v.name for v in versions)}; "
-                    f"models {spec.label} from {spec.resources_dir})"]
-        for path in args.gold:
-            documents = load_gold(path)[:args.limit]
-            started = time.perf_counter()
-            parsed = []
-            for at in range(0, len(documents), 16):
-                parsed += document_parser.parse_stanza([d.text for d in documents[at:at + 16]])
-            parse_seconds = time.perf_counter() - started
-            sections.append(gold_file_report(path, documents, parsed, versions, parse_seconds,
-                                             args.examples))
-            print(sections[-1] + "\n", flush=True)
+        try:
+            return _report(args, document_parser, Path(folder))
+        finally:
+            remove_worktrees(Path(folder))
+
+
+def _report(args, document_parser, folder: Path) -> int:
+    versions = []
+    if args.baseline_commit:
+        versions.append(baseline_version(args.baseline_commit, folder))
+    versions.append(current_version())
+    spec = document_parser.spec
+    sections = [f"## Error categories ({', '.join(v.name for v in versions)}; "
+                f"models {spec.label} from {spec.resources_dir})"]
+    for path in args.gold:
+        documents = load_gold(path)[:args.limit]
+        started = time.perf_counter()
+        parsed = []
+        for at in range(0, len(documents), 16):
+            parsed += document_parser.parse_stanza([d.text for d in documents[at:at + 16]])
+        parse_seconds = time.perf_counter() - started
+        sections.append(gold_file_report(path, documents, parsed, versions, parse_seconds,
+                                         args.examples))
+        print(sections[-1] + "\n", flush=True)
     if args.markdown:
         Path(args.markdown).write_text("\n\n".join(sections) + "\n", encoding="utf-8")
     return 0

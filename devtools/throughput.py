@@ -5,7 +5,7 @@ else the bundled compact ones), parses gold documents in batches with ``Document
 ``service.attribution.extractor.extract`` over each parsed document, timing the two separately.
 No gRPC: this is the ceiling the server can reach, not the server's latency.
 
-    python bench/throughput.py --docs 60 --batch 8 --threads 2
+    quotes-dev throughput --docs 60 --batch 8 --threads 2
 
 Prints a summary and appends one JSON line to bench/results.jsonl (``--no-record`` to skip).
 See bench/README.md.
@@ -25,9 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # so `python bench/throughput.py` works without an install
-    sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parents[1]  # the checkout (quotes-dev runs from an editable install)
 
 DEFAULT_GOLD = ROOT.parent / "shared" / "eval" / "polnear-train-sample-gold.jsonl"
 DEFAULT_RESULTS = ROOT / "bench" / "results.jsonl"

@@ -1,0 +1,56 @@
+"""``quotes-dev``: the developer tools of a checkout behind one command.
+
+    quotes-dev throughput ...        parse + extraction words/s in process (devtools/throughput.py)
+    quotes-dev load ...              the server under concurrent gRPC clients (devtools/load.py)
+    quotes-dev errors ...            error categories against gold quotes, with baselines
+    quotes-dev models ...            the models on UD English-EWT (service.nlp.evaluate)
+    quotes-dev render-monitoring     regenerate the dashboard JSON and the PrometheusRule
+    quotes-dev render-dashboard ...  the dashboard's panels as a PNG from a running Prometheus
+    quotes-dev gen-proto [--check]   regenerate the gRPC code from proto/
+
+``quotes-dev COMMAND --help`` explains each. Accuracy through the service: ``quotes eval`` (and
+scripts/accuracy.sh, which starts a server for it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+COMMANDS = {
+    "throughput": ("devtools.throughput", "parse + extraction words/s in process"),
+    "load": ("devtools.load", "the server under concurrent gRPC clients"),
+    "errors": ("devtools.error_categories", "error categories against gold quotes"),
+    "models": ("service.nlp.evaluate", "the models' scores on UD English-EWT"),
+    "render-monitoring": ("devtools.render_monitoring",
+                          "regenerate the Grafana dashboard and the PrometheusRule"),
+    "render-dashboard": ("devtools.render_dashboard", "dashboard panels to PNG via Prometheus"),
+    "gen-proto": ("devtools.gen_proto", "regenerate the gRPC code from proto/"),
+}
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = ["usage: quotes-dev COMMAND [ARGS...]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {about}" for name, (_, about) in COMMANDS.items()]
+    lines += ["", "quotes-dev COMMAND --help: the command's own options"]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(usage())
+        return 0 if args else 2
+    command, rest = args[0], args[1:]
+    if command not in COMMANDS:
+        print(f"quotes-dev: unknown command {command!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[command][0])
+    sys.argv[0] = f"quotes-dev {command}"  # each tool's --help names the command
+    return module.main(rest) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""``quotes-dev``: the developer tools behind one installed command."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from devtools import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE_GOLD = ROOT.parent / "shared" / "eval" / "soleimani-gold.jsonl"
+
+
+def test_lists_its_commands_and_refuses_unknown_ones(capsys):
+    assert cli.main([]) == 2
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in cli.COMMANDS)
+    assert cli.main(["no-such-tool"]) == 2
+
+
+def test_every_command_has_help(capsys):
+    for name in cli.COMMANDS:
+        with pytest.raises(SystemExit) as done:
+            cli.main([name, "--help"])
+        assert done.value.code == 0, name
+    assert "--baseline-commit" in capsys.readouterr().out
+
+
+def test_generated_code_check_through_the_cli():
+    assert cli.main(["gen-proto", "--check"]) == 0
+
+
+@pytest.mark.skipif(not ARTICLE_GOLD.exists(), reason="shared/eval not present")
+def test_error_categories_against_a_baseline_commit_in_a_worktree(capsys):
+    if subprocess.run(["git", "cat-file", "-e", "5876d2d"], cwd=ROOT).returncode != 0:
+        pytest.skip("commit 5876d2d not in this clone's history")
+    assert cli.main(["errors", "--gold", str(ARTICLE_GOLD), "--baseline-commit", "5876d2d"]) == 0
+    out = capsys.readouterr().out
+    assert "| metric | baseline 5876d2d | current |" in out
+    assert "| F1 | " in out
+    worktrees = subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True,
+                               text=True).stdout
+    assert "baseline" not in worktrees  # removed afterwards
