@@ -34,6 +34,7 @@ from pathlib import Path
 import grpc
 
 from clients.client import QuoteClient
+from devtools import git_commit
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_JSONL = ROOT.parent / "shared" / "eval" / "polnear-dev-gold.jsonl"
@@ -294,17 +295,6 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def git_commit() -> str:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-        return commit + ("-dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     docs = load_documents(args.jsonl)
@@ -337,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     latencies = recorder.latencies
     result = {
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "commit": git_commit(),
+        "commit": git_commit(ROOT),
         "bench": "load",
         "mode": args.mode,
         "clients": args.clients,

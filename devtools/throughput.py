@@ -20,10 +20,11 @@ import logging
 import os
 import platform
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from devtools import git_commit
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout (quotes-dev runs from an editable install)
 
@@ -78,17 +79,6 @@ def word_analyses(docs) -> list[tuple]:
     """Each word's text, tags, features, lemma, head and relation, in document order."""
     return [(w.text, w.upos, w.xpos, w.feats, w.lemma, w.head, w.deprel)
             for doc in docs for w in doc.words]
-
-
-def git_commit() -> str:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-        return commit + ("-dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def peak_rss_mib() -> float:
@@ -168,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     total_seconds = parse_seconds + (extract_seconds if extracted else 0.0)
     result = {
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "commit": git_commit(),
+        "commit": git_commit(ROOT),
         "bench": "throughput",
         "model": spec.label,
         "model_source": spec.source,

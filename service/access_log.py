@@ -21,7 +21,7 @@ from typing import Any
 
 import grpc
 
-from service.metrics import final_code, wrap_handler
+from service.interception import observed, wrap_handler
 
 log = logging.getLogger("quotes.access")
 
@@ -83,11 +83,18 @@ class AccessLogInterceptor(grpc.ServerInterceptor):
         return wrap_handler(handler, lambda behavior: self._logged(behavior, handler, method))
 
     def _logged(self, behavior: Callable, handler: grpc.RpcMethodHandler, method: str) -> Callable:
-        def emit(context: grpc.ServicerContext, facts: CallFacts, started: float,
-                 code: grpc.StatusCode) -> None:
+        def start(_context: grpc.ServicerContext) -> tuple[CallFacts, float]:
+            facts = CallFacts()
+            _current.set(facts)
+            return facts, time.perf_counter()
+
+        def end(context: grpc.ServicerContext, state: tuple[CallFacts, float],
+                code: grpc.StatusCode) -> None:
+            _current.set(None)
             suppressed = self._bucket.take()
             if suppressed is None:
                 return
+            facts, started = state
             fields = {"method": method.rsplit("/", 1)[-1], "code": code.name,
                       "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                       "peer": context.peer(), "documents": facts.documents,
@@ -96,34 +103,4 @@ class AccessLogInterceptor(grpc.ServerInterceptor):
                 fields["suppressed"] = suppressed
             log.info(" ".join(f"{key}={value}" for key, value in fields.items()), extra=fields)
 
-        if handler.response_streaming:
-            def stream(request: Any, context: grpc.ServicerContext):
-                facts, started = CallFacts(), time.perf_counter()
-                _current.set(facts)
-                code = None
-                try:
-                    yield from behavior(request, context)
-                except GeneratorExit:
-                    code = final_code(context, grpc.StatusCode.CANCELLED)
-                    raise
-                except BaseException:
-                    code = final_code(context, grpc.StatusCode.UNKNOWN)
-                    raise
-                finally:
-                    _current.set(None)
-                    emit(context, facts, started, code or final_code(context, grpc.StatusCode.OK))
-            return stream
-
-        def unary(request: Any, context: grpc.ServicerContext):
-            facts, started = CallFacts(), time.perf_counter()
-            _current.set(facts)
-            code = grpc.StatusCode.OK
-            try:
-                return behavior(request, context)
-            except BaseException:
-                code = grpc.StatusCode.UNKNOWN
-                raise
-            finally:
-                _current.set(None)
-                emit(context, facts, started, final_code(context, code))
-        return unary
+        return observed(handler, behavior, start=start, end=end)

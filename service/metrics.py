@@ -23,6 +23,8 @@ import grpc
 from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, Histogram,
                                PlatformCollector, ProcessCollector, start_http_server)
 
+from service.interception import observed, wrap_handler
+
 log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -171,18 +173,6 @@ class Metrics:
         return _MetricsInterceptor(self)
 
 
-def final_code(context: grpc.ServicerContext, default: grpc.StatusCode) -> grpc.StatusCode:
-    """The status the call ends with, as far as the server can tell."""
-    code = context.code()
-    if code is not None and code != grpc.StatusCode.OK:
-        return code
-    if not context.is_active():
-        # The client went away: its deadline passed or it cancelled.
-        return (grpc.StatusCode.DEADLINE_EXCEEDED if context.time_remaining() <= 0
-                else grpc.StatusCode.CANCELLED)
-    return default
-
-
 def _rpc_type(handler: grpc.RpcMethodHandler) -> str:
     if handler.request_streaming and handler.response_streaming:
         return "bidi_stream"
@@ -210,64 +200,26 @@ class _MetricsInterceptor(grpc.ServerInterceptor):
                     labels: dict[str, str]) -> Callable:
         m = self._m
         received = m.msg_received.labels(**labels)
-        sent = m.msg_sent.labels(**labels)
-
-        def finish(started: float, code: grpc.StatusCode) -> None:
-            m.rpc_handled.labels(**labels, grpc_code=code.name).inc()
-            m.rpc_seconds.labels(**labels).observe(time.perf_counter() - started)
 
         def counted(requests: Iterator) -> Iterator:
             for request in requests:
                 received.inc()
                 yield request
 
-        def call(request_or_iterator: Any, context: grpc.ServicerContext):
-            started = time.perf_counter()
-            m.rpc_started.labels(**labels).inc()
+        def counting(request_or_iterator: Any, context: grpc.ServicerContext):
             if handler.request_streaming:
                 request_or_iterator = counted(request_or_iterator)
             else:
                 received.inc()
-            if handler.response_streaming:
-                return stream_responses(request_or_iterator, context, started)
-            try:
-                response = behavior(request_or_iterator, context)
-            except BaseException:
-                finish(started, final_code(context, grpc.StatusCode.UNKNOWN))
-                raise
-            sent.inc()
-            finish(started, final_code(context, grpc.StatusCode.OK))
-            return response
+            return behavior(request_or_iterator, context)
 
-        def stream_responses(request_or_iterator: Any, context: grpc.ServicerContext,
-                             started: float) -> Iterator:
-            code = None
-            try:
-                for response in behavior(request_or_iterator, context):
-                    sent.inc()
-                    yield response
-            except GeneratorExit:  # gRPC closed the stream: the client cancelled or timed out
-                code = final_code(context, grpc.StatusCode.CANCELLED)
-                raise
-            except BaseException:
-                code = final_code(context, grpc.StatusCode.UNKNOWN)
-                raise
-            finally:
-                finish(started, code or final_code(context, grpc.StatusCode.OK))
+        def start(_context: grpc.ServicerContext) -> float:
+            m.rpc_started.labels(**labels).inc()
+            return time.perf_counter()
 
-        return call
+        def end(_context: grpc.ServicerContext, started: float, code: grpc.StatusCode) -> None:
+            m.rpc_handled.labels(**labels, grpc_code=code.name).inc()
+            m.rpc_seconds.labels(**labels).observe(time.perf_counter() - started)
 
-
-def wrap_handler(handler: grpc.RpcMethodHandler,
-                  wrap: Callable[[Callable], Callable]) -> grpc.RpcMethodHandler:
-    """A copy of ``handler`` whose behaviour is ``wrap(behaviour)``."""
-    if handler.request_streaming and handler.response_streaming:
-        factory, behavior = grpc.stream_stream_rpc_method_handler, handler.stream_stream
-    elif handler.request_streaming:
-        factory, behavior = grpc.stream_unary_rpc_method_handler, handler.stream_unary
-    elif handler.response_streaming:
-        factory, behavior = grpc.unary_stream_rpc_method_handler, handler.unary_stream
-    else:
-        factory, behavior = grpc.unary_unary_rpc_method_handler, handler.unary_unary
-    return factory(wrap(behavior), request_deserializer=handler.request_deserializer,
-                   response_serializer=handler.response_serializer)
+        return observed(handler, counting, start=start, end=end,
+                        response=m.msg_sent.labels(**labels).inc)

@@ -25,7 +25,8 @@ from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
 from service.access_log import AccessLogInterceptor
 from service.batching import Batcher
-from service.metrics import Metrics, wrap_handler
+from service.interception import wrap_handler
+from service.metrics import Metrics
 from service.nlp.pipeline import Parser
 from service.servicer import QuoteServicer
 from service.settings import Settings
