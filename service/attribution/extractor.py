@@ -158,8 +158,7 @@ def _reported_clauses(work: _Work) -> None:
 def _quotations(work: _Work) -> None:
     """Quoted regions no clause took: attributed to a cue next to them, joined with their other
     half, continued from the quote before, or given the previous speaker by context."""
-    work.found.extend(_direct_from_regions(work.doc, work.regions, work.claimed_regions,
-                                           work.found, work.cues))
+    work.found.extend(_QuotationPass(work).run())
 
 
 def _one_quote_per_stretch(work: _Work) -> None:
@@ -311,30 +310,50 @@ def _cue_near(doc: ParsedDocument, sentence: range, outside: Span, regions: list
     return [m for _, m in out]
 
 
-def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claimed: set[int],
-                         found: list[_Found], cues: dict[int, cue_lexicon.CueMatch | None]
-                         ) -> list[_Found]:
-    out: list[_Found] = []
-    k = 0
+class _QuotationPass:
+    """Quoted regions no clause took, in text order. Each step looks at region ``k`` and says
+    how many regions it used (two when it joins the halves of a split quote)."""
 
-    quoted = _quote_test(regions)
+    def __init__(self, work: _Work) -> None:
+        self.doc, self.regions, self.cues = work.doc, work.regions, work.cues
+        self.claimed, self.found = work.claimed_regions, work.found
+        self.quoted = _quote_test(work.regions)
+        self.by_start = sorted(work.found, key=lambda f: f.span.start)
+        self.out: list[_Found] = []
 
-    by_start = sorted(found, key=lambda f: f.span.start)
-    while k < len(regions):
-        region = regions[k]
-        if k in claimed:
-            owner = next((f for f in found if f.type is QuoteType.DIRECT and f.region_keys and f.region_keys[-1] == k), None)
-            if owner is not None and owner.cue is not None and _split_continuation(doc, regions, k, owner.cue, claimed, cues):
-                owner.continue_into(k + 1, regions[k + 1].content.end)
-                claimed.add(k + 1)
-                k += 2
-                continue
-            k += 1
-            continue
-        words = doc.words_between(region.content.start, region.content.end)
+    def run(self) -> list[_Found]:
+        k = 0
+        while k < len(self.regions):
+            k += self._step(k)
+        return self.out
+
+    def _step(self, k: int) -> int:
+        if k in self.claimed:
+            return self._continue_claimed(k)
+        region = self.regions[k]
+        words = self.doc.words_between(region.content.start, region.content.end)
         if not words:
-            k += 1
-            continue
+            return 1
+        match, how = self._cue_for(region, words)
+        if match is not None:
+            return self._attributed(k, region, match, how)
+        return self._without_cue(k, region, words)
+
+    def _continue_claimed(self, k: int) -> int:
+        """A region a clause took may be the first half of a split quote."""
+        doc, regions = self.doc, self.regions
+        owner = next((f for f in self.found if f.type is QuoteType.DIRECT and f.region_keys
+                      and f.region_keys[-1] == k), None)
+        if owner is not None and owner.cue is not None and _split_continuation(
+                doc, regions, k, owner.cue, self.claimed, self.cues):
+            owner.continue_into(k + 1, regions[k + 1].content.end)
+            self.claimed.add(k + 1)
+            return 2
+        return 1
+
+    def _cue_for(self, region: QuotedRegion, words: list[Word]
+                 ) -> tuple[cue_lexicon.CueMatch | None, Rule]:
+        doc, regions, cues = self.doc, self.regions, self.cues
         first_sentence = words[0].sentence
         last_sentence = words[-1].sentence
         # a) a cue in the sentence of the closing mark, after it; or of the opening mark, before it
@@ -343,67 +362,69 @@ def _direct_from_regions(doc: ParsedDocument, regions: list[QuotedRegion], claim
             candidates += _cue_near(doc, doc.sentences[last_sentence], region.outer, regions, cues)
         candidates += [m for m in _cue_near(doc, doc.sentences[first_sentence], region.outer, regions, cues)
                        if m.word.end <= region.open_mark.start]
-        how = Rule.ADJACENT
         candidates = [m for m in candidates if _attribution_adjacent(doc, region, m.word, regions)]
         if _embedded_phrase(doc, region, words) and not (candidates and _right_after_cue(doc, region, candidates[0].word)):
             candidates = []  # 'called her "third-rate"', 'told ABC's "Good Morning America"'
-        match = candidates[0] if candidates else None
-        if match is None and first_sentence > 0:
+        if candidates:
+            return candidates[0], Rule.ADJACENT
+        if first_sentence > 0:
             # b) "Cohen said:" ending the previous sentence or paragraph
             prev = doc.sentences[first_sentence - 1]
             last_word = doc.words[prev.stop - 1]
             if last_word.text == ":" or text_before_is_colon(doc.text, region.open_mark.start):
                 prev_cues = _cue_near(doc, prev, Span(last_word.end, last_word.end), regions, cues)
                 if prev_cues:
-                    match, how = prev_cues[0], Rule.COLON
+                    return prev_cues[0], Rule.COLON
+        return None, Rule.ADJACENT
+
+    def _attributed(self, k: int, region: QuotedRegion, match: cue_lexicon.CueMatch,
+                    how: Rule) -> int:
+        doc, regions = self.doc, self.regions
         span = region.content
         keys = (k,)
         # c) the other half of a split quote: "X," he said. "Y"  /  "X," he said, "Y"
-        if match is not None and _split_continuation(doc, regions, k, match.word, claimed, cues):
+        if _split_continuation(doc, regions, k, match.word, self.claimed, self.cues):
             span = Span(region.content.start, regions[k + 1].content.end)
             keys = (k, k + 1)
             how = Rule.SPLIT
-        if match is not None and keys == (k,):
-            owner = _owner_of_next_half(doc, regions, k, match.word, found, cues)
+        else:
+            owner = _owner_of_next_half(doc, regions, k, match.word, self.found, self.cues)
             if owner is not None:
                 # '"X," Bond said, "Y"' where the parse made "Y" the complement of "said": one
                 # split quote, from the first half's mark to the second's
                 owner.take_first_half(k, region.content.start, regions[k + 1].content.end)
-                claimed.add(k)
-                k += 1
-                continue
-        if match is not None:
-            found_quote = _Found(span, QuoteType.DIRECT, match.word, match.lemma,
-                                 Span(match.word.start, match.word.end),
-                                 reported.speaker_head(doc, match.word, quoted=quoted), how, match.word.sentence, keys)
-            out.append(found_quote)
-            k += len(keys)
-            continue
+                self.claimed.add(k)
+                return 1
+        self.out.append(_Found(span, QuoteType.DIRECT, match.word, match.lemma,
+                               Span(match.word.start, match.word.end),
+                               reported.speaker_head(doc, match.word, quoted=self.quoted), how,
+                               match.word.sentence, keys))
+        return len(keys)
+
+    def _without_cue(self, k: int, region: QuotedRegion, words: list[Word]) -> int:
+        doc, regions = self.doc, self.regions
         n_words = sum(1 for w in words if w.upos != "PUNCT")
         fills_paragraph = _fills_paragraph(doc.text, region)
         if n_words <= SCARE_QUOTE_MAX_WORDS and not fills_paragraph:
-            k += 1  # scare quotes / titles: not speech
-            continue
+            return 1  # scare quotes / titles: not speech
         if not fills_paragraph and not _is_sentence(words):
-            k += 1
-            continue
+            return 1
         # d) the next sentence of a quotation attributed just before, in the same paragraph:
         #    '"X," she said. "Y."' -> one quote
-        previous = _previous_attributed(found + out, regions, k)
+        previous = _previous_attributed(self.found + self.out, regions, k)
         if previous is not None and _continues_in_paragraph(doc, regions[k - 1], region, previous):
             previous.continue_into(k, region.content.end)
-            k += 1
-            continue
+            return 1
         # e) a quotation standing alone: the speaker of the quote before it, if near enough
-        before = [f for f in by_start + out if f.span.end <= region.open_mark.start and f.speaker_head is not None]
+        before = [f for f in self.by_start + self.out
+                  if f.span.end <= region.open_mark.start and f.speaker_head is not None]
         nearest = max(before, key=lambda f: f.span.end) if before else None
         if nearest is not None and region.open_mark.start - nearest.span.end < CONTEXT_SPEAKER_CHARS:
-            out.append(_Found(span, QuoteType.DIRECT, None, "", None, nearest.speaker_head, Rule.CONTEXT,
-                              first_sentence, keys))
+            self.out.append(_Found(region.content, QuoteType.DIRECT, None, "", None,
+                                   nearest.speaker_head, Rule.CONTEXT, words[0].sentence, (k,)))
         # else: a quotation with no cue and no speaker near it is not an attribution (a title, a
         # motto, a passage quoted without a source); not one such was a gold quote on PolNeAR.
-        k += 1
-    return out
+        return 1
 
 
 def _halves_around(doc: ParsedDocument, regions: list[QuotedRegion], k: int, cue: Word, cues) -> bool:
