@@ -66,6 +66,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="worker processes of the started server (default: its own default)")
     p.add_argument("--server-arg", action="append", default=[],
                    help="extra flag for the started server, e.g. --server-arg=--max-batch-words=4000")
+    p.add_argument("--rss-every", type=float, default=30,
+                   help="with a started server: record its RSS every this many seconds (a soak "
+                        "run: --duration 1800); the timeline goes into the result (default: 30)")
     p.add_argument("--in-process", action="store_true",
                    help="also parse + extract the same documents in this process, after the "
                         "server stopped, and report the service's share of that speed")
@@ -112,6 +115,8 @@ class StartedServer:
             command += ["--workers", str(workers)]
         self.process = subprocess.Popen(command, cwd=ROOT)
         self.peak_rss = 0
+        self.timeline: list[tuple[float, int]] = []  # (seconds since SERVING, RSS bytes)
+        self.timeline_every = 30.0
         self._stop = threading.Event()
         self._sampler = threading.Thread(target=self._sample, daemon=True)
 
@@ -139,8 +144,14 @@ class StartedServer:
         return sum(_rss(pid) for pid in [self.process.pid, *_children(self.process.pid)])
 
     def _sample(self) -> None:
+        started = last = time.monotonic()
+        self.timeline.append((0.0, self.rss()))
         while not self._stop.wait(0.25):
-            self.peak_rss = max(self.peak_rss, self.rss())
+            rss = self.rss()
+            self.peak_rss = max(self.peak_rss, rss)
+            if time.monotonic() - last >= self.timeline_every:
+                last = time.monotonic()
+                self.timeline.append((round(last - started, 1), rss))
 
     def stop(self) -> None:
         self._stop.set()
@@ -303,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         target = args.target
     else:
         server = StartedServer(args.threads, args.workers, args.server_arg)
+        server.timeline_every = args.rss_every
         target = server.target
     try:
         if server is not None:
@@ -347,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         "latency_p99_s": _round(percentile(latencies, 0.99)),
         "errors": dict(recorder.errors),
         "server_peak_rss_mib": round(peak_rss / 2**20, 1) if peak_rss else None,
+        "server_rss_mib_timeline": ([[t, round(rss / 2**20, 1)] for t, rss in server.timeline]
+                                    if server is not None else None),
         "in_process_words_per_s": round(in_process, 1) if in_process else None,
         "share_of_in_process": round(words_per_s / in_process, 3) if in_process else None,
         "cpus": os.cpu_count(),
