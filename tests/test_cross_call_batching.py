@@ -183,3 +183,27 @@ def _request(text: str):
 
 def _batch_request(texts: list[str]):
     return pb.BatchExtractQuotesRequest(documents=[pb.Document(text=t) for t in texts])
+
+
+def test_cancelled_long_calls_free_the_server_at_once(make_server):
+    """Cancelled work is dropped before it is parsed: a call after cancelling several long ones
+    waits at most for the batch already running, not for the cancelled work."""
+    srv = make_server(max_queued_documents=16, max_batch_words=1500, max_document_chars=200_000)
+    long_text = "\n\n".join(ARTICLES * 40)  # about 6,000 words: several batches each
+    target = f"127.0.0.1:{srv.port}"
+    with QuoteClient(target, timeout=120) as client:
+        calls = [client._stub.BatchExtractQuotes.future(_batch_request([long_text] * 2), timeout=120)
+                 for _ in range(4)]
+        assert wait_until(lambda: sample(scrape(srv), "quotes_queue_documents") == 8)
+        for call in calls:
+            call.cancel()
+        started = time.monotonic()
+        assert client.extract(ARTICLES[1]).quotes
+        waited = time.monotonic() - started
+        assert wait_until(lambda: sample(scrape(srv), "quotes_queue_documents") == 0)
+    exposition = scrape(srv)
+    assert sample(exposition, "quotes_work_dropped_total", reason="cancelled") == 8
+    # Parsing the cancelled work would take tens of seconds here (48,000 words); the call
+    # waited only for the batch that was running when the cancels arrived.
+    assert waited < 15, waited
+    assert sample(exposition, "quotes_batch_words_sum") < 10_000
