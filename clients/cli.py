@@ -36,12 +36,26 @@ class _InputError(Exception):
     """An input file cannot be read or parsed."""
 
 
+def _client(args: argparse.Namespace) -> QuoteClient:
+    return QuoteClient(args.target, timeout=args.timeout, tls=args.tls, ca=args.ca,
+                       cert=args.cert, key=args.key, token=args.token)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--target", default=DEFAULT_TARGET, metavar="HOST:PORT",
                         help=f"server address (env QUOTES_TARGET; default: {DEFAULT_TARGET})")
     common.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="deadline of each call (default: none)")
+    common.add_argument("--tls", action="store_true",
+                        help="connect with TLS (implied by --ca or --cert)")
+    common.add_argument("--ca", metavar="FILE", help="CA certificate (PEM) to trust for the server")
+    common.add_argument("--cert", metavar="FILE",
+                        help="client certificate (PEM), for servers that require mTLS")
+    common.add_argument("--key", metavar="FILE", help="private key of --cert (PEM)")
+    common.add_argument("--token", default=os.environ.get("QUOTES_TOKEN"), metavar="TOKEN",
+                        help="bearer token for servers that require one (env QUOTES_TOKEN; "
+                             "prefer the env variable: flags show in process lists)")
 
     parser = argparse.ArgumentParser(prog="quotes", description="Client of the quote-attribution "
                                      "gRPC service (quotes.v1.QuoteService).")
@@ -145,7 +159,7 @@ def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
 
 def _extract(args: argparse.Namespace) -> int:
     documents = _read_documents(args.files, args.jsonl)
-    with QuoteClient(args.target, timeout=args.timeout) as client:
+    with _client(args) as client:
         for batch in _batches(documents, args.batch_size):
             for response in client.extract_batch(batch, offset_unit=args.offset_unit):
                 if args.format == "json":
@@ -193,7 +207,7 @@ def write_text(response: pb.ExtractQuotesResponse, out: TextIO) -> None:
 # --- health ----------------------------------------------------------------------------------
 
 def _health(args: argparse.Namespace) -> int:
-    with QuoteClient(args.target, timeout=args.timeout) as client:
+    with _client(args) as client:
         status = client.health(args.service)
     print(status)
     return 0 if status == "SERVING" else 1
@@ -221,7 +235,7 @@ def _eval(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise _InputError(str(exc)) from None
     pairs = []
-    with QuoteClient(args.target, timeout=args.timeout) as client:
+    with _client(args) as client:
         for batch in _batches(gold, args.batch_size):
             responses = client.extract_batch(
                 [pb.Document(id=doc.id, text=doc.text) for doc in batch],

@@ -32,6 +32,13 @@ OffsetUnitLike = Union[int, str]
 _MAX_MESSAGE = 256 * 1024 * 1024  # batches of long documents exceed gRPC's 4 MiB default
 
 
+def _read(path: str | None) -> bytes | None:
+    if not path:
+        return None
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def to_offset_unit(value: OffsetUnitLike) -> int:
     """The OffsetUnit enum value for ``value`` (ValueError if there is none)."""
     if isinstance(value, int):
@@ -81,9 +88,19 @@ class QuoteClient:
 
     def __init__(self, target: str, *, timeout: float | None = None,
                  credentials: grpc.ChannelCredentials | None = None,
-                 wait_for_ready: bool = False) -> None:
+                 wait_for_ready: bool = False, tls: bool = False, ca: str | None = None,
+                 cert: str | None = None, key: str | None = None,
+                 token: str | None = None) -> None:
+        """``tls``: connect with TLS (the system's roots, or ``ca``, a PEM file); ``cert`` and
+        ``key``: this client's certificate for servers that require one (mTLS); ``token``: sent
+        as ``authorization: Bearer <token>`` with every call."""
         options = [("grpc.max_receive_message_length", _MAX_MESSAGE),
                    ("grpc.max_send_message_length", _MAX_MESSAGE)]
+        if credentials is None and (tls or ca or cert):
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=_read(ca), private_key=_read(key),
+                certificate_chain=_read(cert))
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else None
         self._channel = (grpc.secure_channel(target, credentials, options=options) if credentials
                          else grpc.insecure_channel(target, options=options))
         self._stub = pb_grpc.QuoteServiceStub(self._channel)
@@ -110,7 +127,8 @@ class QuoteClient:
         request = pb.ExtractQuotesRequest(document=pb.Document(id=id, text=text),
                                           offset_unit=to_offset_unit(offset_unit))
         return self._stub.ExtractQuotes(request, timeout=self._timeout(timeout),
-                                        wait_for_ready=self.wait_for_ready)
+                                        wait_for_ready=self.wait_for_ready,
+                                        metadata=self._metadata)
 
     def extract_batch(self, documents: Iterable[DocumentLike], *,
                       offset_unit: OffsetUnitLike = pb.OFFSET_UNIT_UNSPECIFIED,
@@ -120,7 +138,8 @@ class QuoteClient:
             documents=[to_document(doc, i) for i, doc in enumerate(documents)],
             offset_unit=to_offset_unit(offset_unit))
         response = self._stub.BatchExtractQuotes(request, timeout=self._timeout(timeout),
-                                                 wait_for_ready=self.wait_for_ready)
+                                                 wait_for_ready=self.wait_for_ready,
+                                                 metadata=self._metadata)
         return list(response.responses)
 
     def stream(self, documents: Iterable[DocumentLike], *,
@@ -135,7 +154,8 @@ class QuoteClient:
         requests = (pb.StreamExtractQuotesRequest(document=to_document(doc, i), offset_unit=unit)
                     for i, doc in enumerate(documents))
         return self._stub.StreamExtractQuotes(requests, timeout=self._timeout(timeout),
-                                              wait_for_ready=self.wait_for_ready)
+                                              wait_for_ready=self.wait_for_ready,
+                                              metadata=self._metadata)
 
     def health(self, service: str = "", *, timeout: float | None = None) -> str:
         """Health of ``service`` ("" = the whole server): "SERVING", "NOT_SERVING", ..."""

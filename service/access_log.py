@@ -31,10 +31,18 @@ class CallFacts:
     documents: int = 0
     characters: int = 0
     quotes: int = 0
+    client: str = ""  # the authenticated client's name (service.security), if any
 
 
 _current: contextvars.ContextVar[CallFacts | None] = contextvars.ContextVar(
     "quotes_call_facts", default=None)
+
+
+def note_client(name: str) -> None:
+    """The current call's client, as the token check named it."""
+    facts = _current.get()
+    if facts is not None:
+        facts.client = name
 
 
 def note(documents: int, characters: int, quotes: int) -> None:
@@ -99,6 +107,8 @@ class AccessLogInterceptor(grpc.ServerInterceptor):
                       "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                       "peer": context.peer(), "documents": facts.documents,
                       "characters": facts.characters, "quotes": facts.quotes}
+            if facts.client:
+                fields["client"] = facts.client
             if suppressed:
                 fields["suppressed"] = suppressed
             log.info(" ".join(f"{key}={value}" for key, value in fields.items()), extra=fields)

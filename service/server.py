@@ -23,12 +23,13 @@ from grpc_reflection.v1alpha import reflection
 
 from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
+from service import security
 from service.access_log import AccessLogInterceptor
 from service.batching import Batcher
 from service.interception import wrap_handler
 from service.metrics import Metrics
 from service.nlp.pipeline import Parser
-from service.servicer import QuoteServicer
+from service.servicer import QuoteServicer, abort
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -95,13 +96,16 @@ class QuoteServer:
         workers = settings.max_queued_documents + _EXTRA_THREADS
         access_log = ([AccessLogInterceptor(settings.access_log_per_second)]
                       if settings.access_log_per_second > 0 else [])
+        auth = ([security.TokenAuthInterceptor(security.TokenFile(settings.auth_tokens_file),
+                                               abort)]
+                if settings.auth_tokens_file else [])
         # A full batch of the longest documents must fit: 4 UTF-8 bytes per character at worst.
         receive_limit = (settings.max_batch_size * settings.max_document_chars * 4
                          + _MESSAGE_OVERHEAD)
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
             # Metrics outermost, so they see the status the error interceptor settles on.
-            interceptors=[self.metrics.interceptor(), *access_log,
+            interceptors=[self.metrics.interceptor(), *access_log, *auth,
                           UnexpectedErrorInterceptor()],
             options=[("grpc.max_receive_message_length", receive_limit),
                      ("grpc.max_send_message_length", -1),
@@ -120,7 +124,10 @@ class QuoteServer:
             self.health.set(service, health_pb2.HealthCheckResponse.NOT_SERVING)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server)
-        self.port = self._server.add_insecure_port(f"{settings.host}:{settings.port}")
+        credentials = security.server_credentials(settings)
+        address = f"{settings.host}:{settings.port}"
+        self.port = (self._server.add_secure_port(address, credentials) if credentials
+                     else self._server.add_insecure_port(address))
         if self.port == 0:
             raise RuntimeError(f"could not bind {settings.host}:{settings.port}")
         self.metrics_port: int | None = None
@@ -133,7 +140,10 @@ class QuoteServer:
             self.metrics_port = self.metrics.start_http(self.settings.metrics_host,
                                                         self.settings.metrics_port)
         self._server.start()
-        log.info("listening on %s:%d", self.settings.host, self.port)
+        log.info("listening on %s:%d (%s)", self.settings.host, self.port,
+                 "mTLS" if self.settings.tls_client_ca else "TLS" if self.settings.tls_cert
+                 else "plaintext")
+        security.warn_if_open(self.settings)
         if self._parser is not None:
             self.set_parser(self._parser)
 

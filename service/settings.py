@@ -51,6 +51,13 @@ class Settings:
     grace_seconds: float = 20.0
     # Access log lines (one per call) per second at most; 0: no access log.
     access_log_per_second: float = 20.0
+    # TLS: certificate and key files (PEM); with a client CA, clients must present a certificate
+    # it signed (mTLS). Files are re-read when they change. Unset: plaintext.
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_client_ca: str | None = None
+    # Hashed bearer tokens, one client a line (service/security.py); unset: no authentication.
+    auth_tokens_file: str | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -81,6 +88,10 @@ class Settings:
         if self.access_log_per_second < 0:
             problems.append(
                 f"access_log_per_second must be at least 0, not {self.access_log_per_second}")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            problems.append("tls_cert and tls_key go together")
+        if self.tls_client_ca and not self.tls_cert:
+            problems.append("tls_client_ca needs tls_cert and tls_key (mTLS is TLS first)")
         if self.grace_seconds < 0:
             problems.append(f"grace_seconds must be at least 0, not {self.grace_seconds}")
         if problems:
@@ -155,6 +166,14 @@ _KNOBS = (
     _Knob("grace_seconds", "--grace-seconds", float,
           "on SIGTERM/SIGINT, seconds in-flight calls get to finish before they are cancelled",
           "SECONDS"),
+    _Knob("tls_cert", "--tls-cert", _optional_str,
+          "serve TLS with this certificate chain (PEM); re-read when the file changes", "FILE"),
+    _Knob("tls_key", "--tls-key", _optional_str, "the private key of --tls-cert (PEM)", "FILE"),
+    _Knob("tls_client_ca", "--tls-client-ca", _optional_str,
+          "require client certificates signed by this CA (mutual TLS)", "FILE"),
+    _Knob("auth_tokens_file", "--auth-tokens-file", _optional_str,
+          "require bearer tokens: one client a line, 'name sha256(token) [Method,...]'; "
+          "re-read when the file changes (health checks need none)", "FILE"),
     _Knob("access_log_per_second", "--access-log-per-second", float,
           "one log line per call (method, status, duration, peer, documents, characters, quotes; "
           "never the text), at most this many per second (0: off)", "N"),
