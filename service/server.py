@@ -26,7 +26,7 @@ from quotes.v1 import quote_service_pb2_grpc as pb_grpc
 from service import security
 from service.access_log import AccessLogInterceptor
 from service.batching import Batcher
-from service.interception import wrap_handler
+from service.interception import MalformedRequestInterceptor, wrap_handler
 from service.metrics import Metrics
 from service.nlp.pipeline import Parser
 from service.servicer import QuoteServicer, abort
@@ -99,14 +99,13 @@ class QuoteServer:
         auth = ([security.TokenAuthInterceptor(security.TokenFile(settings.auth_tokens_file),
                                                abort)]
                 if settings.auth_tokens_file else [])
-        # A full batch of the longest documents must fit: 4 UTF-8 bytes per character at worst.
-        receive_limit = (settings.max_batch_size * settings.max_document_chars * 4
-                         + _MESSAGE_OVERHEAD)
+        # The largest call accepted must fit: 4 UTF-8 bytes per character at worst.
+        receive_limit = settings.max_call_chars * 4 + _MESSAGE_OVERHEAD
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
             # Metrics outermost, so they see the status the error interceptor settles on.
             interceptors=[self.metrics.interceptor(), *access_log, *auth,
-                          UnexpectedErrorInterceptor()],
+                          UnexpectedErrorInterceptor(), MalformedRequestInterceptor(abort)],
             options=[("grpc.max_receive_message_length", receive_limit),
                      ("grpc.max_send_message_length", -1),
                      # Worker processes share the port; a lone server must not share it with

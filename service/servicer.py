@@ -142,6 +142,11 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
         unit = self._check_unit(request.offset_unit, violations)
         for index, document in enumerate(request.documents):
             self._check_document(document, f"documents[{index}]", violations)
+        total = sum(len(document.text) for document in request.documents)
+        if total > self._settings.max_call_chars:
+            violations.add("documents", "CALL_TOO_LONG",
+                           f"{total} characters in all; at most {self._settings.max_call_chars} "
+                           "per call (split the batch)")
         violations.raise_if_any(context)
         if not request.documents:
             return pb.BatchExtractQuotesResponse()

@@ -31,6 +31,10 @@ class Settings:
     official_models_dir: str | None = None
     max_document_chars: int = 100_000
     max_batch_size: int = 64
+    # Characters of one call over all its documents: bounds the work one call can ask for (a
+    # 64 x 100k-character batch takes minutes and answers with more than a default 4 MiB client
+    # accepts) and the request the server will receive.
+    max_call_chars: int = 1_000_000
     # The queue in front of the parser (service/batching.py): documents of all calls wait there
     # and are parsed together. Past these bounds calls get RESOURCE_EXHAUSTED with a retry delay.
     # 256 documents: a burst of a few hundred articles waits (about a minute of parsing on 2
@@ -70,6 +74,9 @@ class Settings:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.workers < 0:
             problems.append(f"workers must be at least 0 (0: auto), not {self.workers}")
+        if self.max_call_chars < self.max_document_chars:
+            problems.append(f"max_call_chars ({self.max_call_chars}) must be at least "
+                            f"max_document_chars ({self.max_document_chars})")
         for name in ("max_queued_chars", "max_batch_words"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
@@ -146,6 +153,9 @@ _KNOBS = (
           "longest document accepted, in characters (code points)", "N"),
     _Knob("max_batch_size", "--max-batch-size", int,
           "most documents accepted in one BatchExtractQuotes call", "N"),
+    _Knob("max_call_chars", "--max-call-chars", int,
+          "most characters in one call over all its documents (larger requests are refused "
+          "before any work)", "N"),
     _Knob("max_queued_documents", "--max-queued-documents", int,
           "documents waiting for or in parsing, over all calls; a call that would pass it is "
           "answered RESOURCE_EXHAUSTED with a retry delay (at least --max-batch-size)", "N"),

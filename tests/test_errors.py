@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent import futures
 
@@ -192,3 +193,39 @@ def test_unexpected_exceptions_become_internal_without_details():
         assert metrics.registry.get_sample_value("grpc_server_handled_total", {
             "grpc_type": rpc_type, "grpc_service": "test.Crash", "grpc_method": method,
             "grpc_code": "INTERNAL"}) == 1
+
+
+def test_malformed_request_bytes_get_invalid_argument_without_a_log_flood(make_server, caplog):
+    srv = make_server()
+    caplog.set_level(logging.INFO)
+    with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
+        raw = channel.unary_unary("/quotes.v1.QuoteService/ExtractQuotes")
+        # a length-delimited field 1 running past the end; then invalid UTF-8 in document.text
+        bad_utf8 = pb.ExtractQuotesRequest(document=pb.Document(id="x", text="ab")).SerializeToString()
+        bad_utf8 = bad_utf8.replace(b"ab", b"\xff\xfe")
+        for payload in [b"\x0a\xff\x01garbage"] * 5 + [bad_utf8]:
+            with pytest.raises(grpc.RpcError) as caught:
+                raw(payload, timeout=10)
+            assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert _details(caught.value)["reason"] == "MALFORMED_REQUEST"
+        stream = channel.stream_stream("/quotes.v1.QuoteService/StreamExtractQuotes")
+        with pytest.raises(grpc.RpcError) as streamed:
+            list(stream(iter([b"\x0a\xff\x01garbage"]), timeout=10))
+        assert streamed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    with QuoteClient(f"127.0.0.1:{srv.port}", timeout=30) as client:
+        assert client.health() == "SERVING" and client.extract(TEXT).quotes
+    assert "Traceback" not in caplog.text and "Exception deserializing" not in caplog.text
+    assert caplog.text.count("malformed request") <= 2  # summarised, not one line per request
+    assert sample(scrape(srv), "grpc_server_handled_total", grpc_method="ExtractQuotes",
+                  grpc_code="INVALID_ARGUMENT") == 6
+
+
+def test_a_call_over_the_character_bound_is_refused_before_any_work(make_server):
+    srv = make_server(max_call_chars=6000)  # documents of at most 5,000 (TEST_SETTINGS)
+    with QuoteClient(f"127.0.0.1:{srv.port}", timeout=30) as client:
+        with pytest.raises(grpc.RpcError) as caught:
+            client.extract_batch(["word " * 700, "word " * 700])
+        assert len(client.extract_batch(["word " * 500, "word " * 500])) == 2
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _details(caught.value)["violations"] == {"documents": "CALL_TOO_LONG"}
+    assert sample(scrape(srv), "quotes_documents_processed_total") == 2

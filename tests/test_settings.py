@@ -39,7 +39,8 @@ def test_env_then_flags():
                                  {"QUOTES_MAX_BATCH_SIZE": "0"}, {"QUOTES_LOG_FORMAT": "xml"},
                                  {"QUOTES_TORCH_THREADS": "-1"},
                                  {"QUOTES_MAX_QUEUED_DOCUMENTS": "63"},
-                                 {"QUOTES_MAX_BATCH_WORDS": "0"}])
+                                 {"QUOTES_MAX_BATCH_WORDS": "0"},
+                                 {"QUOTES_MAX_CALL_CHARS": "10"}])
 def test_bad_values_are_refused(env):
     with pytest.raises(SettingsError):
         load([], environ=env)
