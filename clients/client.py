@@ -11,6 +11,7 @@ the server's field violations.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Union
 
@@ -30,6 +31,24 @@ DocumentLike = Union[pb.Document, tuple[str, str], Mapping[str, object], str]
 OffsetUnitLike = Union[int, str]
 
 _MAX_MESSAGE = 256 * 1024 * 1024  # batches of long documents exceed gRPC's 4 MiB default
+
+# Spread calls over every address the target resolves to (a headless Service: dns:///name:port)
+# and retry the refusals that are safe to retry: UNAVAILABLE (a pod shutting down or gone) and
+# RESOURCE_EXHAUSTED (a full queue; the server's pushback says how long to wait). Extraction has
+# no side effects, so a retried call is harmless.
+SERVICE_CONFIG = json.dumps({
+    "loadBalancingConfig": [{"round_robin": {}}],
+    "methodConfig": [{
+        "name": [{"service": "quotes.v1.QuoteService"}],
+        "retryPolicy": {
+            "maxAttempts": 4,
+            "initialBackoff": "0.25s",
+            "maxBackoff": "10s",
+            "backoffMultiplier": 2,
+            "retryableStatusCodes": ["UNAVAILABLE", "RESOURCE_EXHAUSTED"],
+        },
+    }],
+})
 
 
 def _read(path: str | None) -> bytes | None:
@@ -90,12 +109,16 @@ class QuoteClient:
                  credentials: grpc.ChannelCredentials | None = None,
                  wait_for_ready: bool = False, tls: bool = False, ca: str | None = None,
                  cert: str | None = None, key: str | None = None,
-                 token: str | None = None) -> None:
+                 token: str | None = None, retries: bool = True) -> None:
         """``tls``: connect with TLS (the system's roots, or ``ca``, a PEM file); ``cert`` and
         ``key``: this client's certificate for servers that require one (mTLS); ``token``: sent
-        as ``authorization: Bearer <token>`` with every call."""
+        as ``authorization: Bearer <token>`` with every call; ``retries``: retry UNAVAILABLE and
+        RESOURCE_EXHAUSTED as ``SERVICE_CONFIG`` says (round-robin over the target's addresses
+        either way)."""
         options = [("grpc.max_receive_message_length", _MAX_MESSAGE),
-                   ("grpc.max_send_message_length", _MAX_MESSAGE)]
+                   ("grpc.max_send_message_length", _MAX_MESSAGE),
+                   ("grpc.service_config", SERVICE_CONFIG),
+                   ("grpc.enable_retries", 1 if retries else 0)]
         if credentials is None and (tls or ca or cert):
             credentials = grpc.ssl_channel_credentials(
                 root_certificates=_read(ca), private_key=_read(key),

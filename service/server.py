@@ -39,6 +39,7 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["QuoteService"].full_name
 # queue behind parsing calls.
 _EXTRA_THREADS = 16
 _MESSAGE_OVERHEAD = 1 << 20
+_CONNECTION_AGE_GRACE_MS = 10 * 60 * 1000  # calls on an aged connection may still finish
 
 
 class UnexpectedErrorInterceptor(grpc.ServerInterceptor):
@@ -110,7 +111,11 @@ class QuoteServer:
                      ("grpc.max_send_message_length", -1),
                      # Worker processes share the port; a lone server must not share it with
                      # another process started by mistake.
-                     ("grpc.so_reuseport", 1 if reuse_port else 0)],
+                     ("grpc.so_reuseport", 1 if reuse_port else 0),
+                     # Long-lived client connections are closed now and then (after their calls
+                     # end) so that clients reconnect and spread over pods the HPA added.
+                     ("grpc.max_connection_age_ms", int(settings.max_connection_age_seconds * 1000)),
+                     ("grpc.max_connection_age_grace_ms", _CONNECTION_AGE_GRACE_MS)],
             # Past this many calls (running or queued) gRPC refuses with RESOURCE_EXHAUSTED
             # instead of queueing without bound.
             maximum_concurrent_rpcs=workers,

@@ -64,13 +64,26 @@ def _packed(*details: Any) -> list[any_pb2.Any]:
 
 
 def abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str, reason: str,
-          *details: Any, metadata: dict[str, str] | None = None) -> NoReturn:
-    """End the call with ``code``, a google.rpc.ErrorInfo(``reason``) and ``details``."""
+          *details: Any, metadata: dict[str, str] | None = None,
+          retry_after: float | None = None) -> NoReturn:
+    """End the call with ``code``, a google.rpc.ErrorInfo(``reason``) and ``details``.
+
+    ``retry_after`` (seconds) also goes out as ``grpc-retry-pushback-ms``, which gRPC's own
+    retry policy (the client's service config) honours the way RetryInfo asks."""
     info = error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN, metadata=metadata or {})
-    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message,
-                               details=_packed(info, *details))
-    context.abort_with_status(rpc_status.to_status(status))
+    status = rpc_status.to_status(status_pb2.Status(code=getattr(code_pb2, code.name),
+                                                    message=message,
+                                                    details=_packed(info, *details)))
+    if retry_after is not None:
+        status = _GrpcStatus(status.code, status.details, (
+            *status.trailing_metadata, ("grpc-retry-pushback-ms", str(int(retry_after * 1000)))))
+    context.abort_with_status(status)
     raise AssertionError("unreachable: abort_with_status raises")
+
+
+class _GrpcStatus(grpc.Status):
+    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: tuple) -> None:
+        self.code, self.details, self.trailing_metadata = code, details, trailing_metadata
 
 
 class _Violations:
@@ -312,7 +325,7 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
         abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED,
               f"server busy: {refusal}; retry after {refusal.retry_after:.1f}s",
               "OVERLOADED", error_details_pb2.RetryInfo(retry_delay=delay),
-              metadata={refusal.limit: str(refusal.value)})
+              metadata={refusal.limit: str(refusal.value)}, retry_after=refusal.retry_after)
 
     @contextmanager
     def _in_flight(self) -> Iterator[None]:

@@ -53,6 +53,9 @@ class Settings:
     log_level: str = "INFO"
     # Seconds in-flight calls get to finish after SIGTERM before they are cancelled.
     grace_seconds: float = 20.0
+    # Client connections are closed after this long (calls on them finish first), so clients
+    # reconnect and reach new replicas.
+    max_connection_age_seconds: float = 300.0
     # Access log lines (one per call) per second at most; 0: no access log.
     access_log_per_second: float = 20.0
     # TLS: certificate and key files (PEM); with a client CA, clients must present a certificate
@@ -92,6 +95,8 @@ class Settings:
         if self.log_level not in LOG_LEVELS:
             problems.append(
                 f"log_level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
+        if self.max_connection_age_seconds <= 0:
+            problems.append("max_connection_age_seconds must be more than 0")
         if self.access_log_per_second < 0:
             problems.append(
                 f"access_log_per_second must be at least 0, not {self.access_log_per_second}")
@@ -184,6 +189,9 @@ _KNOBS = (
     _Knob("auth_tokens_file", "--auth-tokens-file", _optional_str,
           "require bearer tokens: one client a line, 'name sha256(token) [Method,...]'; "
           "re-read when the file changes (health checks need none)", "FILE"),
+    _Knob("max_connection_age_seconds", "--max-connection-age-seconds", float,
+          "close client connections after this long (their calls finish first) so clients "
+          "rebalance over replicas", "SECONDS"),
     _Knob("access_log_per_second", "--access-log-per-second", float,
           "one log line per call (method, status, duration, peer, documents, characters, quotes; "
           "never the text), at most this many per second (0: off)", "N"),

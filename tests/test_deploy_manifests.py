@@ -111,8 +111,8 @@ def test_kustomization_lists_every_manifest(kustomization):
 
 
 def test_objects_are_the_expected_set(objects):
-    assert sorted(objects) == ["Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget",
-                               "Service"]
+    assert sorted(objects) == ["Deployment", "HorizontalPodAutoscaler", "NetworkPolicy",
+                               "PodDisruptionBudget", "Service"]
 
 
 def test_ports_agree_with_server_defaults(deployment, objects, config_env):
@@ -131,13 +131,13 @@ def test_ports_agree_with_server_defaults(deployment, objects, config_env):
     assert annotations["prometheus.io/scrape"] == "true"
     assert int(annotations["prometheus.io/port"]) == defaults["metrics"]
 
-    (service,) = objects["Service"]
-    service_ports = {p["name"]: p for p in service["spec"]["ports"]}
-    assert set(service_ports) == {"grpc", "metrics"}
-    for name, port in service_ports.items():
-        assert port["port"] == defaults[name]
-        target = port.get("targetPort", port["port"])
-        assert target in (name, ports[name])
+    for service in objects["Service"]:
+        service_ports = {p["name"]: p for p in service["spec"]["ports"]}
+        assert set(service_ports) <= {"grpc", "metrics"} and "grpc" in service_ports
+        for name, port in service_ports.items():
+            assert port["port"] == defaults[name]
+            target = port.get("targetPort", port["port"])
+            assert target in (name, ports[name])
 
 
 def test_dockerfile_agrees_with_manifests():
@@ -188,8 +188,17 @@ def test_threads_fit_the_cpu_request(deployment, config_env):
 def test_selectors_hpa_and_pdb_point_at_the_deployment(deployment, objects):
     pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert deployment["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
-    (service,) = objects["Service"]
-    assert service["spec"]["selector"].items() <= pod_labels.items()
+    plain, headless = sorted(objects["Service"], key=lambda s: s["metadata"]["name"])
+    for service in (plain, headless):
+        assert service["spec"]["selector"].items() <= pod_labels.items()
+    assert headless["spec"]["clusterIP"] == "None", "clients balance over pods through DNS"
+    assert "clusterIP" not in plain["spec"] or plain["spec"]["clusterIP"] != "None"
+    # the ServiceMonitor selects the plain Service only (no double scrape)
+    assert plain["metadata"]["labels"] != headless["metadata"]["labels"]
+    (policy,) = objects["NetworkPolicy"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
+    assert [p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]] == [
+        "grpc", "metrics"]
     (pdb,) = objects["PodDisruptionBudget"]
     assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
     (hpa,) = objects["HorizontalPodAutoscaler"]

@@ -110,7 +110,8 @@ def test_resource_exhausted_when_the_queue_is_full(make_server, parser):
     srv = make_server(max_queued_documents=4)
     target = f"127.0.0.1:{srv.port}"
     lock = _hold_parser(parser)
-    with QuoteClient(target, timeout=60) as client, futures.ThreadPoolExecutor(1) as pool:
+    with QuoteClient(target, timeout=60, retries=False) as client, \
+            futures.ThreadPoolExecutor(1) as pool:
         with lock:
             # Four documents fill the queue (the first batch waits for the parser).
             first = pool.submit(client.extract_batch, [TEXT] * 4)
@@ -229,3 +230,17 @@ def test_a_call_over_the_character_bound_is_refused_before_any_work(make_server)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert _details(caught.value)["violations"] == {"documents": "CALL_TOO_LONG"}
     assert sample(scrape(srv), "quotes_documents_processed_total") == 2
+
+
+def test_the_client_retries_a_full_queue_after_the_servers_pushback(make_server, parser):
+    srv = make_server(max_queued_documents=4)
+    target = f"127.0.0.1:{srv.port}"
+    lock = _hold_parser(parser)
+    with QuoteClient(target, timeout=60) as client, futures.ThreadPoolExecutor(2) as pool:
+        with lock:
+            first = pool.submit(client.extract_batch, [TEXT] * 4)
+            assert wait_until(lambda: sample(scrape(srv), "quotes_queue_documents") == 4)
+            retried = pool.submit(client.extract, TEXT)  # refused, then retried
+            assert wait_until(lambda: sample(scrape(srv), "quotes_refused_total") >= 1)
+        assert len(first.result(timeout=60)) == 4
+        assert retried.result(timeout=60).quotes  # the caller never saw the refusal

@@ -147,8 +147,8 @@ def _kustomize(path: str) -> list[dict]:
 
 def test_base_renders_without_monitoring_objects():
     kinds = sorted(doc["kind"] for doc in _kustomize("deploy"))
-    assert kinds == ["ConfigMap", "Deployment", "HorizontalPodAutoscaler",
-                     "PodDisruptionBudget", "Service"]
+    assert kinds == ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "NetworkPolicy",
+                     "PodDisruptionBudget", "Service", "Service"]
 
 
 def test_monitoring_overlay_adds_operator_objects_and_dashboard():
@@ -159,7 +159,9 @@ def test_monitoring_overlay_adds_operator_objects_and_dashboard():
     [rule] = by_kind["PrometheusRule"]
     assert rule["spec"]["groups"] == yaml.safe_load(RULES.read_text())["groups"]
     [monitor] = by_kind["ServiceMonitor"]
-    [service] = by_kind["Service"]
+    [service] = [s for s in by_kind["Service"]
+                 if monitor["spec"]["selector"]["matchLabels"].items()
+                 <= s["metadata"]["labels"].items()]
     assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
     assert service["metadata"]["name"] == "quote-attribution"  # the job label the rules select
     assert [e["port"] for e in monitor["spec"]["endpoints"]] == ["metrics"]
