@@ -49,6 +49,6 @@ WORKDIR /home/quotes
 EXPOSE 50051 9464
 # Health reports NOT_SERVING until the models have loaded: give start-up a minute before failures count.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD quotes health --target "localhost:${QUOTES_PORT:-50051}" || exit 1
+    CMD ["sh", "-c", "quotes health --target localhost:${QUOTES_PORT:-50051} || exit 1"]
 # Exec form: the server is PID 1 and gets SIGTERM itself (it drains in-flight RPCs on SIGTERM).
 CMD ["quotes-server"]
