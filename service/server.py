@@ -40,6 +40,7 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["QuoteService"].full_name
 _EXTRA_THREADS = 16
 _MESSAGE_OVERHEAD = 1 << 20
 _CONNECTION_AGE_GRACE_MS = 10 * 60 * 1000  # calls on an aged connection may still finish
+_BATCH_FINISH_SECONDS = 60.0  # a running batch is not interrupted; wait this long at most
 
 
 class UnexpectedErrorInterceptor(grpc.ServerInterceptor):
@@ -191,26 +192,30 @@ class QuoteServer:
         log.info("serving with %s (%s models)", spec.label, spec.source)
 
     def stop(self, grace: float | None = None) -> threading.Event:
-        """Start a graceful shutdown; the returned event is set once every call has ended.
+        """Start a graceful shutdown; the returned event is set once every call has ended and
+        the parser is idle (so the process can exit without cutting a batch short).
 
         Health turns NOT_SERVING first (watchers are told), then new calls are refused and
-        in-flight ones get ``grace`` seconds (default: the settings') before being cancelled.
+        in-flight ones get ``grace`` seconds (default: the settings') before being cancelled;
+        cancelled calls' documents leave the queue, and only the batch already running finishes.
         """
         self._stopping = True
         grace = self.settings.grace_seconds if grace is None else grace
         self.health.enter_graceful_shutdown()
         self.metrics.serving.set(0)
         log.info("shutting down: finishing in-flight calls (up to %.0fs)", grace)
-        done = self._server.stop(grace)
+        calls_done = self._server.stop(grace)
+        finished = threading.Event()
 
-        def close_metrics() -> None:
-            done.wait()
+        def finish() -> None:
+            calls_done.wait()
             if self._batcher is not None:
-                self._batcher.close()
+                self._batcher.close(timeout=_BATCH_FINISH_SECONDS)
             self.metrics.stop_http()
+            finished.set()
 
-        threading.Thread(target=close_metrics, name="metrics-close", daemon=True).start()
-        return done
+        threading.Thread(target=finish, name="shutdown", daemon=True).start()
+        return finished
 
     def wait_for_termination(self, timeout: float | None = None) -> bool:
         return self._server.wait_for_termination(timeout)
