@@ -24,12 +24,14 @@ from typing import TextIO
 import grpc
 from google.protobuf import json_format
 
+from clients import batch_job
 from clients.client import QuoteClient, describe_error, to_offset_unit
 from clients.evaluation import PredictedQuote, evaluate, format_text, load_gold
 from quotes.v1 import quote_service_pb2 as pb
 
 DEFAULT_TARGET = os.environ.get("QUOTES_TARGET", "localhost:50051")
 DEFAULT_BATCH = 16
+SERVER_MAX_BATCH = 64  # the server's default --max-batch-size
 
 
 class _InputError(Exception):
@@ -76,7 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
                          choices=("code_point", "utf8_byte", "utf16_code_unit"),
                          help="unit of the offsets in the output (default: code_point)")
     extract.add_argument("--batch-size", type=_positive, default=DEFAULT_BATCH, metavar="N",
-                         help=f"documents per call (default: {DEFAULT_BATCH})")
+                         help=f"documents per call (default: {DEFAULT_BATCH}; at most "
+                              f"--server-max-batch)")
+    extract.add_argument("--server-max-batch", type=_positive, default=SERVER_MAX_BATCH,
+                         metavar="N", help="the server's --max-batch-size, to check --batch-size "
+                                           f"before sending (default: {SERVER_MAX_BATCH})")
+    extract.add_argument("--in-flight", type=_positive, default=4, metavar="N",
+                         help="batch calls in flight at once (default: 4)")
+    extract.add_argument("--output", metavar="FILE",
+                         help="append results (one JSON line per document, errors as "
+                              '{"id", "origin", "error"} records) to FILE instead of stdout')
+    extract.add_argument("--resume", action="store_true",
+                         help="with --output: skip the documents whose ids FILE already holds")
 
     health = commands.add_parser(
         "health", parents=[common], help="ask whether the server is serving",
@@ -116,6 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except grpc.RpcError as error:
         print(f"quotes {args.command}: error: {describe_error(error)}", file=sys.stderr)
+        if error.code() == grpc.StatusCode.UNAVAILABLE:
+            print(f"quotes {args.command}: is `quotes-server` running at {args.target}?",
+                  file=sys.stderr)
         return 1
     except _InputError as error:
         print(f"quotes {args.command}: error: {error}", file=sys.stderr)
@@ -124,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # --- extract ---------------------------------------------------------------------------------
 
-def _read_documents(files: Sequence[str], jsonl: str | None) -> list[pb.Document]:
+def _read_documents(files: Sequence[str], jsonl: str | None) -> list[batch_job.Item]:
     documents = []
     if not files and not jsonl:
         files = ["-"]
@@ -133,7 +149,8 @@ def _read_documents(files: Sequence[str], jsonl: str | None) -> list[pb.Document
             text = sys.stdin.read() if name == "-" else open(name, encoding="utf-8").read()
         except (OSError, UnicodeDecodeError) as exc:
             raise _InputError(f"cannot read {name}: {exc}") from None
-        documents.append(pb.Document(id="stdin" if name == "-" else name, text=text))
+        documents.append(batch_job.Item(
+            pb.Document(id="stdin" if name == "-" else name, text=text), name))
     if jsonl:
         try:
             with open(jsonl, encoding="utf-8") as lines:
@@ -142,8 +159,9 @@ def _read_documents(files: Sequence[str], jsonl: str | None) -> list[pb.Document
                         continue
                     try:
                         item = json.loads(line)
-                        documents.append(pb.Document(id=str(item.get("id", number)),
-                                                     text=item["text"]))
+                        documents.append(batch_job.Item(
+                            pb.Document(id=str(item.get("id", number)), text=item["text"]),
+                            f"{jsonl}:{number}"))
                     except (ValueError, KeyError, TypeError, AttributeError):
                         raise _InputError(f'{jsonl}:{number}: expected {{"id": ..., "text": ...}}'
                                           ) from None
@@ -157,15 +175,69 @@ def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start:start + size]
 
 
+def _open_for_append(path: str) -> TextIO:
+    """``path`` to append to, starting on a new line if a stopped run left one cut short."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            cut = f.tell() > 0 and (f.seek(-1, 2) or f.read(1)) != b"\n"
+    except FileNotFoundError:
+        cut = False
+    out = open(path, "a", encoding="utf-8")
+    if cut:
+        out.write("\n")
+    return out
+
+
 def _extract(args: argparse.Namespace) -> int:
-    documents = _read_documents(args.files, args.jsonl)
-    with _client(args) as client:
-        for batch in _batches(documents, args.batch_size):
-            for response in client.extract_batch(batch, offset_unit=args.offset_unit):
-                if args.format == "json":
-                    print(to_json(response))
-                else:
-                    write_text(response, sys.stdout)
+    if args.batch_size > args.server_max_batch:
+        raise _InputError(f"--batch-size {args.batch_size} is above the server's limit of "
+                          f"{args.server_max_batch} documents a call (--server-max-batch)")
+    if args.resume and not args.output:
+        raise _InputError("--resume needs --output FILE (the results already written)")
+    items = _read_documents(args.files, args.jsonl)
+    if args.resume:
+        done = batch_job.done_ids(args.output)
+        skipped = len(items)
+        items = [item for item in items if item.document.id not in done]
+        skipped -= len(items)
+        if skipped:
+            print(f"quotes extract: resuming: {skipped} documents already in {args.output}",
+                  file=sys.stderr)
+    out = _open_for_append(args.output) if args.output else sys.stdout
+    as_json = args.format == "json" or bool(args.output)
+
+    def write(outcome: batch_job.Outcome) -> None:
+        if outcome.response is None:
+            record = batch_job.error_record(outcome)
+            print(f"quotes extract: {record['id']} ({record['origin']}): "
+                  f"{record['error']['message']}", file=sys.stderr)
+            if as_json:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        elif as_json:
+            out.write(to_json(outcome.response) + "\n")
+        else:
+            write_text(outcome.response, out)
+        out.flush()
+
+    progress = batch_job.Progress(len(items), sys.stderr)
+    try:
+        with _client(args) as client:
+            ok, failed, unreachable = batch_job.run(client, items, batch_size=args.batch_size,
+                                       in_flight=args.in_flight, unit=args.offset_unit,
+                                       write=write, progress=progress)
+    finally:
+        progress.close()
+        if out is not sys.stdout:
+            out.close()
+    if unreachable:
+        print(f"quotes extract: the server did not answer; is `quotes-server` running at "
+              f"{args.target}?", file=sys.stderr)
+        return 1
+    if failed:
+        print(f"quotes extract: {failed} of {ok + failed} documents failed (see above)",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -68,8 +68,9 @@ def test_extract_error_exits_nonzero_with_status_code(capsys, target, tmp_path):
     empty.write_text("  \n", encoding="utf-8")
     code, out, err = run(capsys, "extract", str(empty), "--target", target)
     assert code == 1 and out == ""
-    assert len(err.strip().splitlines()) == 1
-    assert "INVALID_ARGUMENT" in err and "documents[0].text" in err
+    named, summary = err.strip().splitlines()
+    assert str(empty) in named and "INVALID_ARGUMENT" in named and ".text" in named
+    assert summary == "quotes extract: 1 of 1 documents failed (see above)"
 
 
 def test_missing_file_exits_nonzero(capsys, target, tmp_path):
@@ -154,3 +155,59 @@ def test_eval_text_with_json_out(capsys, target, gold_file, tmp_path):
     code, _out, err = run(capsys, "eval", str(gold_file), "--target", target,
                           "--json-out", str(tmp_path / "missing" / "report.json"))
     assert code == 1 and "cannot write" in err
+
+
+def _jsonl(path, texts: list[str]) -> str:
+    path.write_text("".join(json.dumps({"id": f"doc-{i}", "text": t}) + "\n"
+                            for i, t in enumerate(texts)), encoding="utf-8")
+    return str(path)
+
+
+def test_a_bad_document_costs_only_itself(capsys, target, tmp_path):
+    texts = [TEXT, SECOND, "   ", TEXT, SECOND, TEXT]  # line 3 is empty: INVALID_ARGUMENT
+    docs = _jsonl(tmp_path / "docs.jsonl", texts)
+    code, out, err = run(capsys, "extract", "--jsonl", docs, "--target", target,
+                         "--format", "json", "--batch-size", "4", "--in-flight", "2")
+    assert code == 1
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 6  # every document answered, in input order
+    assert [r.get("document_id", r.get("id")) for r in records] == [f"doc-{i}" for i in range(6)]
+    [bad] = [r for r in records if "error" in r]
+    assert bad["id"] == "doc-2" and bad["origin"].endswith("docs.jsonl:3")
+    assert bad["error"]["code"] == "INVALID_ARGUMENT"
+    assert "1 of 6 documents failed" in err and "doc-2" in err
+
+
+def test_resume_skips_what_the_output_already_holds(capsys, target, tmp_path):
+    docs = _jsonl(tmp_path / "docs.jsonl", [TEXT, SECOND, TEXT])
+    output = tmp_path / "out.jsonl"
+    output.write_text(json.dumps({"document_id": "doc-0", "quotes": []}) + "\n"
+                      + '{"document_id": "doc-1", "quo', encoding="utf-8")  # cut short
+    code, _out, err = run(capsys, "extract", "--jsonl", docs, "--target", target,
+                          "--output", str(output), "--resume")
+    assert code == 0, err
+    assert "1 documents already in" in err
+    ids = [json.loads(line)["document_id"] for line in output.read_text().splitlines()[1:]
+           if line.startswith("{") and line.endswith("}")]
+    assert ids == ["doc-1", "doc-2"]
+
+
+def test_a_dead_server_gets_a_hint_not_a_traceback(capsys, tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    docs = _jsonl(tmp_path / "docs.jsonl", [TEXT] * 5)
+    code, _out, err = run(capsys, "extract", "--jsonl", docs, "--target", f"127.0.0.1:{port}",
+                          "--timeout", "5")
+    assert code == 1
+    assert f"is `quotes-server` running at 127.0.0.1:{port}?" in err
+    assert "Traceback" not in err
+
+
+def test_batch_size_above_the_servers_limit_is_caught_before_sending(capsys, tmp_path):
+    docs = _jsonl(tmp_path / "docs.jsonl", [TEXT])
+    code, _out, err = run(capsys, "extract", "--jsonl", docs, "--target", "127.0.0.1:1",
+                          "--batch-size", "100")
+    assert code == 1 and "above the server's limit of 64" in err
