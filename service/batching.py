@@ -219,16 +219,6 @@ class Batcher:
             self._cond.notify_all()
         self._thread.join(timeout)
 
-    @property
-    def queued_documents(self) -> int:
-        with self._cond:
-            return self._documents
-
-    def estimated_wait(self) -> float:
-        """Seconds the queued work would take to parse, at the recent speed."""
-        with self._cond:
-            return self._estimated_wait()
-
     # --- the batcher thread ---------------------------------------------------------------------
 
     def _run(self) -> None:

@@ -117,6 +117,14 @@ class _Violations:
 # stream, few enough that a stream cannot take the whole queue.
 STREAM_WINDOW = 16
 _DEADLINE_SLACK = 0.05  # seconds
+# Why a call's documents left the queue unparsed -> how the call ends.
+_DROPPED = {
+    "deadline": (grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the work ended",
+                 "DEADLINE_EXCEEDED"),
+    "shutdown": (grpc.StatusCode.UNAVAILABLE,
+                 "the server is shutting down; retry on another replica", "SHUTTING_DOWN"),
+    "cancelled": (grpc.StatusCode.CANCELLED, "the call was cancelled", "CANCELLED"),
+}
 _NO_DEADLINE = 10 * 365 * 86400.0  # seconds: more than this left means none was set
 
 
@@ -306,19 +314,14 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
                 responses[index] = to_proto(response_cls, document, attribution, unit,
                                             self._model)
         except WorkDropped as dropped:
-            if dropped.reason == "deadline":
-                abort(context, grpc.StatusCode.DEADLINE_EXCEEDED,
-                      "deadline exceeded before the work ended", "DEADLINE_EXCEEDED")
-            if dropped.reason == "shutdown":
-                abort(context, grpc.StatusCode.UNAVAILABLE,
-                      "the server is shutting down; retry on another replica", "SHUTTING_DOWN")
-            abort(context, grpc.StatusCode.CANCELLED, "the call was cancelled", "CANCELLED")
+            self._refuse(dropped, context)
         return responses
 
     def _refuse(self, refusal: Exception, context: grpc.ServicerContext) -> NoReturn:
+        """End a call whose documents were refused (queue full) or dropped from the queue."""
         if isinstance(refusal, WorkDropped):
-            abort(context, grpc.StatusCode.UNAVAILABLE,
-                  "the server is shutting down; retry on another replica", "SHUTTING_DOWN")
+            code, message, reason = _DROPPED.get(refusal.reason, _DROPPED["cancelled"])
+            abort(context, code, message, reason)
         assert isinstance(refusal, QueueFull)
         delay = duration_pb2.Duration()
         delay.FromNanoseconds(int(refusal.retry_after * 1e9))
