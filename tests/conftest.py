@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import socket
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 
+import grpc
 import pytest
 
 from clients.client import QuoteClient
@@ -89,6 +91,22 @@ def sample(exposition: str, name: str, **labels: str) -> float:
         if all(found.get(key) == value for key, value in labels.items()):
             total += float(match.group(3))
     return total
+
+
+def free_port() -> int:
+    """A port nothing listens on now (for servers started in subprocesses)."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def serving(target: str) -> bool:
+    """Whether the server at ``target`` answers health checks with SERVING."""
+    try:
+        with QuoteClient(target, timeout=2) as client:
+            return client.health() == "SERVING"
+    except grpc.RpcError:
+        return False
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 from stanza.models.common import chuliu_edmonds
 
 from service.nlp import fastpath

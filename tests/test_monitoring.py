@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -22,7 +21,7 @@ import pytest
 import yaml
 
 from clients.client import QuoteClient
-from conftest import HOST, TEXT, scrape
+from conftest import HOST, TEXT, free_port, scrape
 from devtools import render_monitoring
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,11 +176,6 @@ def test_monitoring_overlay_adds_operator_objects_and_dashboard():
 
 # --- a real Prometheus scraping a real server ------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
 
 def _api(port: int, path: str, **params: str) -> dict:
     url = f"http://{HOST}:{port}/api/v1/{path}"
@@ -197,7 +191,7 @@ def _api(port: int, path: str, **params: str) -> dict:
 def prometheus(make_server, tmp_path):
     binary = _tool("prometheus")
     srv = make_server()
-    port = _free_port()
+    port = free_port()
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(RULES)],

@@ -4,7 +4,6 @@ server killed mid-run costs no call (UNAVAILABLE is retried on the others)."""
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,15 +14,9 @@ from pathlib import Path
 import grpc
 
 from clients.client import QuoteClient
-from conftest import HOST, TEXT, sample, scrape, wait_until
+from conftest import HOST, TEXT, free_port, sample, scrape, serving, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def _documents(metrics_port: int) -> float:
@@ -31,22 +24,14 @@ def _documents(metrics_port: int) -> float:
         return sample(reply.read().decode(), "quotes_documents_processed_total")
 
 
-def _serving(target: str) -> bool:
-    try:
-        with QuoteClient(target, timeout=2) as client:
-            return client.health() == "SERVING"
-    except grpc.RpcError:
-        return False
-
-
 def test_calls_spread_over_servers_and_survive_one_being_killed(make_server):
     first, second = make_server(), make_server()
-    port, metrics_port = _free_port(), _free_port()
+    port, metrics_port = free_port(), free_port()
     doomed = subprocess.Popen(
         [sys.executable, "-m", "service", "--host", HOST, "--port", str(port), "--metrics-port",
          str(metrics_port), "--torch-threads", "1", "--log-level", "WARNING"], cwd=ROOT)
     try:
-        assert wait_until(lambda: _serving(f"{HOST}:{port}"), timeout=120)
+        assert wait_until(lambda: serving(f"{HOST}:{port}"), timeout=120)
         target = f"ipv4:{HOST}:{first.port},{HOST}:{second.port},{HOST}:{port}"
         results, errors = [], []
         killed = threading.Event()

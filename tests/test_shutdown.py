@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,29 +15,15 @@ from pathlib import Path
 import grpc
 
 from clients.client import QuoteClient
-from conftest import HOST, TEXT, wait_until
+from conftest import HOST, TEXT, free_port, serving, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWS = [json.loads(line)["text"] for line in
         (Path(__file__).parent / "data" / "news.jsonl").read_text().splitlines()]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def _serving(target: str) -> bool:
-    try:
-        with QuoteClient(target, timeout=2) as client:
-            return client.health() == "SERVING"
-    except grpc.RpcError:
-        return False
-
-
 def test_sigterm_finishes_short_calls_and_cancels_long_ones_within_the_grace(tmp_path):
-    port = _free_port()
+    port = free_port()
     grace = 3.0
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(
@@ -48,7 +33,7 @@ def test_sigterm_finishes_short_calls_and_cancels_long_ones_within_the_grace(tmp
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         target = f"{HOST}:{port}"
-        assert wait_until(lambda: _serving(target), timeout=120)
+        assert wait_until(lambda: serving(target), timeout=120)
         long_text = "\n\n".join(NEWS * 30)  # about 25,000 words: far more than the grace allows
         with futures.ThreadPoolExecutor(3) as pool:
             clients = [QuoteClient(target, timeout=120, retries=False) for _ in range(3)]

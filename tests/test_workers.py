@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,11 +12,10 @@ import urllib.request
 from concurrent import futures
 from pathlib import Path
 
-import grpc
 import pytest
 
 from clients.client import QuoteClient
-from conftest import sample, wait_until
+from conftest import free_port, sample, serving, wait_until
 from service.workers import available_cpus, default_workers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,23 +23,9 @@ NEWS = [json.loads(line)["text"] for line in
         (Path(__file__).parent / "data" / "news.jsonl").read_text().splitlines()]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _scrape(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
         return reply.read().decode()
-
-
-def _health(target: str) -> str | None:
-    try:
-        with QuoteClient(target, timeout=2) as client:
-            return client.health()
-    except grpc.RpcError:
-        return None
 
 
 def test_default_workers_follow_cpus_and_threads():
@@ -51,7 +35,7 @@ def test_default_workers_follow_cpus_and_threads():
 
 @pytest.fixture
 def two_workers():
-    port, metrics_port = _free_port(), _free_port()
+    port, metrics_port = free_port(), free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "service", "--workers", "2", "--host", "127.0.0.1", "--port",
          str(port), "--metrics-port", str(metrics_port), "--torch-threads", "1",
@@ -67,7 +51,7 @@ def two_workers():
 
 def test_two_workers_serve_one_port_with_one_metrics_endpoint(two_workers):
     process, target, metrics_port = two_workers
-    assert wait_until(lambda: _health(target) == "SERVING", timeout=180), \
+    assert wait_until(lambda: serving(target), timeout=180), \
         process.stdout.read() if process.poll() is not None else "not SERVING"
 
     calls = 8
@@ -109,4 +93,4 @@ def test_two_workers_serve_one_port_with_one_metrics_endpoint(two_workers):
     assert output.count("warmed up") == 2 and "all 2 workers ready: SERVING" in output
     assert output.index("all 2 workers ready") > output.rindex("warmed up")
     started = time.monotonic()
-    assert _health(target) is None and time.monotonic() - started < 10  # the port is closed
+    assert not serving(target) and time.monotonic() - started < 10  # the port is closed
