@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent import futures
 from typing import Any
@@ -203,11 +204,17 @@ class QuoteServer:
         grace = self.settings.grace_seconds if grace is None else grace
         self.health.enter_graceful_shutdown()
         self.metrics.serving.set(0)
-        log.info("shutting down: finishing in-flight calls (up to %.0fs)", grace)
-        calls_done = self._server.stop(grace)
         finished = threading.Event()
 
         def finish() -> None:
+            delay = self.settings.shutdown_delay_seconds if grace > 0 else 0.0
+            if delay:
+                # Still answering (health says NOT_SERVING) while load balancers and readiness
+                # probes notice and stop sending new calls here.
+                log.info("shutting down: NOT_SERVING for %.0fs before closing the port", delay)
+                time.sleep(delay)
+            log.info("shutting down: finishing in-flight calls (up to %.0fs)", grace)
+            calls_done = self._server.stop(grace)
             calls_done.wait()
             if self._batcher is not None:
                 self._batcher.close(timeout=_BATCH_FINISH_SECONDS)

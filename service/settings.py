@@ -53,6 +53,9 @@ class Settings:
     log_level: str = "INFO"
     # Seconds in-flight calls get to finish after SIGTERM before they are cancelled.
     grace_seconds: float = 20.0
+    # Seconds between SIGTERM and closing the port, health NOT_SERVING meanwhile, so polled
+    # health checks and load balancers see the pod leave before connections are refused.
+    shutdown_delay_seconds: float = 0.0
     # Client connections are closed after this long (calls on them finish first), so clients
     # reconnect and reach new replicas.
     max_connection_age_seconds: float = 300.0
@@ -104,6 +107,9 @@ class Settings:
             problems.append("tls_cert and tls_key go together")
         if self.tls_client_ca and not self.tls_cert:
             problems.append("tls_client_ca needs tls_cert and tls_key (mTLS is TLS first)")
+        if self.shutdown_delay_seconds < 0:
+            problems.append(f"shutdown_delay_seconds must be at least 0, not "
+                            f"{self.shutdown_delay_seconds}")
         if self.grace_seconds < 0:
             problems.append(f"grace_seconds must be at least 0, not {self.grace_seconds}")
         if problems:
@@ -181,6 +187,9 @@ _KNOBS = (
     _Knob("grace_seconds", "--grace-seconds", float,
           "on SIGTERM/SIGINT, seconds in-flight calls get to finish before they are cancelled",
           "SECONDS"),
+    _Knob("shutdown_delay_seconds", "--shutdown-delay-seconds", float,
+          "on SIGTERM, keep serving this long with health NOT_SERVING before closing the port "
+          "(so polled health checks see it)", "SECONDS"),
     _Knob("tls_cert", "--tls-cert", _optional_str,
           "serve TLS with this certificate chain (PEM); re-read when the file changes", "FILE"),
     _Knob("tls_key", "--tls-key", _optional_str, "the private key of --tls-cert (PEM)", "FILE"),

@@ -13,7 +13,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase)
 
 from clients.client import QuoteClient
-from conftest import TEST_SETTINGS, wait_until
+from conftest import TEST_SETTINGS, TEXT, wait_until
 from service.server import SERVICE_NAME, serve
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -121,3 +121,13 @@ def test_sigterm_finishes_in_flight_calls_and_exits_zero(parser):
     assert outcome["late"] in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
     assert outcome["stream_result"] == []  # the in-flight stream ended normally
 
+
+
+def test_shutdown_delay_lets_polled_health_checks_see_not_serving(make_server):
+    srv = make_server(shutdown_delay_seconds=1.5)
+    with QuoteClient(f"127.0.0.1:{srv.port}", timeout=10) as client:
+        assert client.health() == "SERVING"
+        done = srv.stop(grace=2)
+        assert client.health() == "NOT_SERVING"  # the port is still open, saying it is leaving
+        assert client.extract(TEXT).quotes  # and calls in the meantime are still answered
+        assert done.wait(15)
