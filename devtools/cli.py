@@ -4,6 +4,7 @@
     quotes-dev load ...              the server under concurrent gRPC clients (devtools/load.py)
     quotes-dev errors ...            error categories against gold quotes, with baselines
     quotes-dev models ...            the models on UD English-EWT (service.nlp.evaluate)
+    quotes-dev probes [NAME...]      the reliability probes of docs/RELIABILITY.md
     quotes-dev render-monitoring     regenerate the dashboard JSON and the PrometheusRule
     quotes-dev render-dashboard ...  the dashboard's panels as a PNG from a running Prometheus
     quotes-dev gen-proto [--check]   regenerate the gRPC code from proto/
@@ -23,6 +24,7 @@ COMMANDS = {
     "load": ("devtools.load", "the server under concurrent gRPC clients"),
     "errors": ("devtools.error_categories", "error categories against gold quotes"),
     "models": ("service.nlp.evaluate", "the models' scores on UD English-EWT"),
+    "probes": ("devtools.probes", "re-measure the reliability figures (cancel, overload, ...)"),
     "render-monitoring": ("devtools.render_monitoring",
                           "regenerate the Grafana dashboard and the PrometheusRule"),
     "render-dashboard": ("devtools.render_dashboard", "dashboard panels to PNG via Prometheus"),

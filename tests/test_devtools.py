@@ -44,3 +44,9 @@ def test_error_categories_against_a_baseline_commit_in_a_worktree(capsys):
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True,
                                text=True).stdout
     assert "baseline" not in worktrees  # removed afterwards
+
+
+def test_a_probe_runs_against_a_real_server(capsys):
+    assert cli.main(["probes", "garbage"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert '"malformed_request": "INVALID_ARGUMENT"' in line and '"health_after": "SERVING"' in line
