@@ -195,6 +195,10 @@ class Batcher:
             # Tokenizing and sentence splitting are rules only: done on the caller's thread.
             queued = []
             for index, text in enumerate(texts):
+                reason = gone()  # a long call's caller may leave while it is being prepared
+                if reason:
+                    self._metrics.work_dropped.labels(reason=reason).inc(len(texts))
+                    raise WorkDropped(reason)
                 pieces = self._parser.segment(text, self._piece_words)
                 queued.append(_Queued(ticket, index, len(text), pieces,
                                       [piece.words for piece in pieces], time.monotonic()))
