@@ -223,6 +223,10 @@ class Batcher:
             self._cond.notify_all()
         self._thread.join(timeout)
 
+    def parsing(self) -> bool:
+        """Whether the batcher thread is still at work (after ``close``: finishing a batch)."""
+        return self._thread.is_alive()
+
     # --- the batcher thread ---------------------------------------------------------------------
 
     def _run(self) -> None:

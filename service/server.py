@@ -11,6 +11,7 @@ Opening the port before the (slow) model load lets orchestrators probe health me
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -41,7 +42,6 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["QuoteService"].full_name
 _EXTRA_THREADS = 16
 _MESSAGE_OVERHEAD = 1 << 20
 _CONNECTION_AGE_GRACE_MS = 10 * 60 * 1000  # calls on an aged connection may still finish
-_BATCH_FINISH_SECONDS = 60.0  # a running batch is not interrupted; wait this long at most
 
 
 class UnexpectedErrorInterceptor(grpc.ServerInterceptor):
@@ -104,8 +104,9 @@ class QuoteServer:
                 if settings.auth_tokens_file else [])
         # The largest call accepted must fit: 4 UTF-8 bytes per character at worst.
         receive_limit = settings.max_call_chars * 4 + _MESSAGE_OVERHEAD
+        self._handlers = futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc")
         self._server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
+            self._handlers,
             # Metrics outermost, so they see the status the error interceptor settles on.
             interceptors=[self.metrics.interceptor(), *access_log, *auth,
                           UnexpectedErrorInterceptor(), MalformedRequestInterceptor(abort)],
@@ -193,12 +194,12 @@ class QuoteServer:
         log.info("serving with %s (%s models)", spec.label, spec.source)
 
     def stop(self, grace: float | None = None) -> threading.Event:
-        """Start a graceful shutdown; the returned event is set once every call has ended and
-        the parser is idle (so the process can exit without cutting a batch short).
+        """Start a graceful shutdown; the returned event is set once every call has ended.
 
         Health turns NOT_SERVING first (watchers are told), then new calls are refused and
         in-flight ones get ``grace`` seconds (default: the settings') before being cancelled;
-        cancelled calls' documents leave the queue, and only the batch already running finishes.
+        cancelled calls' documents leave the queue. A batch still parsing then has no caller
+        left; ``exit_now_if_parsing`` lets a process leave without waiting for it.
         """
         self._stopping = True
         grace = self.settings.grace_seconds if grace is None else grace
@@ -216,13 +217,25 @@ class QuoteServer:
             log.info("shutting down: finishing in-flight calls (up to %.0fs)", grace)
             calls_done = self._server.stop(grace)
             calls_done.wait()
+            # Cancelled calls' handlers finish their last steps (status, access-log line).
+            self._handlers.shutdown(wait=True)
             if self._batcher is not None:
-                self._batcher.close(timeout=_BATCH_FINISH_SECONDS)
+                self._batcher.close(timeout=0)
             self.metrics.stop_http()
             finished.set()
 
         threading.Thread(target=finish, name="shutdown", daemon=True).start()
         return finished
+
+    def exit_now_if_parsing(self) -> None:
+        """After ``stop``: when a batch is still parsing for callers that are gone, end the
+        process now (exit status 0). Returning would make the interpreter tear torch down under
+        the running batch ('terminate called without an active exception'), and waiting for it
+        would overrun the grace period."""
+        if self._batcher is not None and self._batcher.parsing():
+            log.info("stopped (a batch for callers that are gone was still parsing)")
+            logging.shutdown()
+            os._exit(0)
 
     def wait_for_termination(self, timeout: float | None = None) -> bool:
         return self._server.wait_for_termination(timeout)
@@ -277,6 +290,7 @@ def serve(settings: Settings, parser: Parser | None = None, *,
         while not stop_requested.wait(0.5):
             pass
         server.stop().wait()
+        server.exit_now_if_parsing()
         log.info("stopped")
         return 0
     finally:

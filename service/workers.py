@@ -98,6 +98,7 @@ def _worker_main(settings: Settings, index: int, ready: Any, go: Any) -> None:
         server.mark_serving()
     stop.wait()
     server.stop().wait()
+    server.exit_now_if_parsing()
     log.info("worker %d stopped", index)
 
 
