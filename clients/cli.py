@@ -297,7 +297,7 @@ def predicted_quotes(response: pb.ExtractQuotesResponse) -> list[PredictedQuote]
         quotes.append(PredictedQuote(
             type=_type_name(quote.type), span=(quote.span.start, quote.span.end), text=quote.text,
             speaker_name=speaker.name, speaker_mention=speaker.mention, mention_span=mention_span,
-            cue=quote.cue.text, confidence=quote.confidence))
+            cue=quote.cue.text, confidence=quote.confidence, rule=quote.rule))
     return quotes
 
 

@@ -66,6 +66,7 @@ class PredictedQuote:
     mention_span: Range | None = None
     cue: str = ""
     confidence: float | None = None  # the server's, 0 to 1; None: not given
+    rule: str = ""  # how the server found it (Quote.rule); "" when not given
 
 
 @dataclass(frozen=True)

@@ -389,7 +389,8 @@ for item in json.load(sys.stdin):
         quotes.append({"type": q.type.value, "span": [q.span.start, q.span.end], "text": q.text,
                        "speaker_name": s.name if s else "", "speaker_mention": s.mention if s else "",
                        "mention_span": [span.start, span.end] if span else None,
-                       "cue": q.cue.text if q.cue is not None else ""})
+                       "cue": q.cue.text if q.cue is not None else "",
+                       "rule": getattr(q, "rule", "")})
     out["predictions"].append(quotes)
 json.dump(out, sys.stdout)
 """
@@ -422,7 +423,7 @@ def baseline_version(commit: str, folder: Path) -> Version:
         return [[PredictedQuote(type=q["type"], span=tuple(q["span"]), text=q["text"],
                                 speaker_name=q["speaker_name"], speaker_mention=q["speaker_mention"],
                                 mention_span=tuple(q["mention_span"]) if q["mention_span"] else None,
-                                cue=q["cue"]) for q in quotes]
+                                cue=q["cue"], rule=q["rule"]) for q in quotes]
                 for quotes in out["predictions"]]
 
     version.predict = predict
@@ -445,7 +446,8 @@ def predicted_quotes(attribution) -> list[PredictedQuote]:
             speaker_name=speaker.name if speaker is not None else "",
             speaker_mention=speaker.mention if speaker is not None else "",
             mention_span=(mention_span.start, mention_span.end) if mention_span else None,
-            cue=quote.cue.text if quote.cue is not None else ""))
+            cue=quote.cue.text if quote.cue is not None else "",
+            rule=getattr(quote, "rule", "")))
     return out
 
 
@@ -476,11 +478,24 @@ def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def _found_by_rule(documents: list[GoldDocument], predictions: list) -> dict[str, tuple[int, int]]:
+    """Per rule that found them: (quotes predicted, of those matched to a gold quote)."""
+    table: dict[str, list[int]] = {}
+    for document, predicted in zip(documents, predictions):
+        matched = {p for _g, p in match([g.span for g in document.quotes],
+                                         [p.span for p in predicted])}
+        for index, quote in enumerate(predicted):
+            counts = table.setdefault(quote.rule, [0, 0])
+            counts[0] += 1
+            counts[1] += index in matched
+    return {rule: (n, m) for rule, (n, m) in table.items()}
+
+
 def gold_file_report(path: str, documents: list[GoldDocument], parsed: list,
                      versions: list[Version], parse_seconds: float, examples: int) -> str:
     infos = [ParseInfo.from_stanza(doc) for doc in parsed]
     words = sum(len(info.words) for info in infos)
-    counts, reports, samples = [], [], []
+    counts, reports, samples, by_rule = [], [], [], []
     for version in versions:
         version.seconds, version.failures = 0.0, 0
         predictions = run_version(version, documents, parsed)
@@ -496,6 +511,7 @@ def gold_file_report(path: str, documents: list[GoldDocument], parsed: list,
                     f"{_short(document.text[start:end])!r}; {error.note}")
         counts.append(counter)
         samples.append(sample)
+        by_rule.append(_found_by_rule(documents, predictions))
 
     names = [v.name for v in versions]
     lines = [f"### {Path(path).name}: {len(documents)} documents, "
@@ -530,6 +546,17 @@ def gold_file_report(path: str, documents: list[GoldDocument], parsed: list,
         lines.append(f"Throughput (parse + extract), {versions[1].name} / {versions[0].name}: "
                      f"{before / max(after, 1e-9):.3f}; extract alone: "
                      f"{versions[0].seconds / max(versions[1].seconds, 1e-9):.2f}.")
+    rules = sorted({rule for table in by_rule for rule in table})
+    if rules:
+        lines += ["", "| rule: predicted / matched (precision) | " + " | ".join(names) + " |",
+                  "|---|" + "---:|" * len(versions)]
+        for rule in rules:
+            cells = []
+            for table in by_rule:
+                predicted, matched = table.get(rule, (0, 0))
+                cells.append(f"{predicted} / {matched} ({matched / predicted:.2f})" if predicted
+                             else "-")
+            lines.append(f"| {rule or '(not given)'} | " + " | ".join(cells) + " |")
     failed = [f"{v.name}: {v.failures}" for v in versions if v.failures]
     if failed:
         lines.append(f"Documents whose extract() raised (scored as no quotes): "

@@ -41,6 +41,7 @@ def test_error_categories_against_a_baseline_commit_in_a_worktree(capsys):
     out = capsys.readouterr().out
     assert "| metric | baseline 5876d2d | current |" in out
     assert "| F1 | " in out
+    assert "| complement | - | " in out  # the current version names the rule of each quote
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True,
                                text=True).stdout
     assert "baseline" not in worktrees  # removed afterwards
