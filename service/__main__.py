@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve_workers(settings, workers)
     from service.server import serve
 
-    return serve(settings)
+    return serve(settings, exit_process=True)
 
 
 if __name__ == "__main__":

@@ -248,10 +248,13 @@ def create_server(settings: Settings, parser: Parser | None = None) -> tuple[Quo
 
 
 def serve(settings: Settings, parser: Parser | None = None, *,
-          on_ready: Callable[[QuoteServer], None] | None = None) -> int:
+          on_ready: Callable[[QuoteServer], None] | None = None,
+          exit_process: bool = False) -> int:
     """Run until SIGTERM or SIGINT, then shut down gracefully; returns the exit status.
 
     Must run in the main thread (signal handlers). A second signal cancels in-flight calls.
+    ``exit_process`` (the ``quotes-server`` entry point only): end the process at once if a batch
+    for callers that are gone is still parsing (``QuoteServer.exit_now_if_parsing``).
     """
     server, _port = create_server(settings, parser)
     stop_requested = threading.Event()
@@ -290,7 +293,8 @@ def serve(settings: Settings, parser: Parser | None = None, *,
         while not stop_requested.wait(0.5):
             pass
         server.stop().wait()
-        server.exit_now_if_parsing()
+        if exit_process:
+            server.exit_now_if_parsing()
         log.info("stopped")
         return 0
     finally:
