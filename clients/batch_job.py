@@ -107,12 +107,29 @@ class Progress:
             self.out.write("\n")
 
 
+def batches_of(items: Sequence[Item], size: int, max_chars: int) -> list[Sequence[Item]]:
+    """Consecutive runs of at most ``size`` items and ``max_chars`` characters (the server's
+    --max-batch-size and --max-call-chars); an item longer than that goes alone (and the server
+    says why it is refused)."""
+    batches: list[Sequence[Item]] = []
+    start, chars = 0, 0
+    for i, item in enumerate(items):
+        length = len(item.document.text)
+        if i > start and (i - start == size or chars + length > max_chars):
+            batches.append(items[start:i])
+            start, chars = i, 0
+        chars += length
+    if start < len(items):
+        batches.append(items[start:])
+    return batches
+
+
 def run(client: QuoteClient, items: Sequence[Item], *, batch_size: int, in_flight: int,
-        unit: str, write: Callable[[Outcome], None], progress: Progress
-        ) -> tuple[int, int, bool]:
+        unit: str, write: Callable[[Outcome], None], progress: Progress,
+        max_call_chars: int = 1_000_000) -> tuple[int, int, bool]:
     """Extract every item; ``write`` gets each outcome in input order. Returns (ok, failed,
     whether it stopped because nothing answered)."""
-    batches = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
+    batches = batches_of(items, batch_size, max_call_chars)
     ok = failed = 0
     unreachable = False
     with futures.ThreadPoolExecutor(max(1, in_flight)) as pool:

@@ -32,6 +32,7 @@ from quotes.v1 import quote_service_pb2 as pb
 DEFAULT_TARGET = os.environ.get("QUOTES_TARGET", "localhost:50051")
 DEFAULT_BATCH = 16
 SERVER_MAX_BATCH = 64  # the server's default --max-batch-size
+SERVER_MAX_CALL_CHARS = 1_000_000  # the server's default --max-call-chars
 
 
 class _InputError(Exception):
@@ -83,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--server-max-batch", type=_positive, default=SERVER_MAX_BATCH,
                          metavar="N", help="the server's --max-batch-size, to check --batch-size "
                                            f"before sending (default: {SERVER_MAX_BATCH})")
+    extract.add_argument("--server-max-call-chars", type=_positive, default=SERVER_MAX_CALL_CHARS,
+                         metavar="N", help="the server's --max-call-chars: calls are cut to stay "
+                                           f"under it (default: {SERVER_MAX_CALL_CHARS})")
     extract.add_argument("--in-flight", type=_positive, default=4, metavar="N",
                          help="batch calls in flight at once (default: 4)")
     extract.add_argument("--output", metavar="FILE",
@@ -225,7 +229,8 @@ def _extract(args: argparse.Namespace) -> int:
         with _client(args) as client:
             ok, failed, unreachable = batch_job.run(client, items, batch_size=args.batch_size,
                                        in_flight=args.in_flight, unit=args.offset_unit,
-                                       write=write, progress=progress)
+                                       write=write, progress=progress,
+                                       max_call_chars=args.server_max_call_chars)
     finally:
         progress.close()
         if out is not sys.stdout:

@@ -211,3 +211,14 @@ def test_batch_size_above_the_servers_limit_is_caught_before_sending(capsys, tmp
     code, _out, err = run(capsys, "extract", "--jsonl", docs, "--target", "127.0.0.1:1",
                           "--batch-size", "100")
     assert code == 1 and "above the server's limit of 64" in err
+
+
+def test_batches_respect_the_servers_document_and_character_bounds():
+    from clients.batch_job import Item, batches_of
+    from quotes.v1 import quote_service_pb2 as pb
+
+    items = [Item(pb.Document(id=str(i), text="x" * n), "") for i, n in
+             enumerate([400, 400, 400, 900, 100, 100, 100, 2000])]
+    batches = batches_of(items, size=3, max_chars=1000)
+    assert [[item.document.id for item in batch] for batch in batches] == [
+        ["0", "1"], ["2"], ["3", "4"], ["5", "6"], ["7"]]
