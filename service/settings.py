@@ -75,23 +75,22 @@ class Settings:
             problems.append(f"port must be 0-65535, not {self.port}")
         if self.metrics_port is not None and not 0 <= self.metrics_port <= 65535:
             problems.append(f"metrics port must be 0-65535 or off, not {self.metrics_port}")
-        for name in ("max_document_chars", "max_batch_size", "torch_threads"):
+        for name in ("max_document_chars", "max_batch_size", "torch_threads", "max_queued_chars",
+                     "max_batch_words"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
+        for name in ("max_batch_delay_ms", "access_log_per_second", "shutdown_delay_seconds",
+                     "grace_seconds"):
+            if getattr(self, name) < 0:
+                problems.append(f"{name} must be at least 0, not {getattr(self, name)}")
         if self.workers < 0:
             problems.append(f"workers must be at least 0 (0: auto), not {self.workers}")
         if self.max_call_chars < self.max_document_chars:
             problems.append(f"max_call_chars ({self.max_call_chars}) must be at least "
                             f"max_document_chars ({self.max_document_chars})")
-        for name in ("max_queued_chars", "max_batch_words"):
-            if getattr(self, name) < 1:
-                problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.max_queued_documents < self.max_batch_size:
             problems.append(f"max_queued_documents ({self.max_queued_documents}) must be at least "
                             f"max_batch_size ({self.max_batch_size}): a full batch call must fit")
-        if self.max_batch_delay_ms < 0:
-            problems.append(
-                f"max_batch_delay_ms must be at least 0, not {self.max_batch_delay_ms}")
         if self.log_format not in LOG_FORMATS:
             problems.append(
                 f"log_format must be one of {', '.join(LOG_FORMATS)}, not {self.log_format!r}")
@@ -100,18 +99,10 @@ class Settings:
                 f"log_level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
         if self.max_connection_age_seconds <= 0:
             problems.append("max_connection_age_seconds must be more than 0")
-        if self.access_log_per_second < 0:
-            problems.append(
-                f"access_log_per_second must be at least 0, not {self.access_log_per_second}")
         if bool(self.tls_cert) != bool(self.tls_key):
             problems.append("tls_cert and tls_key go together")
         if self.tls_client_ca and not self.tls_cert:
             problems.append("tls_client_ca needs tls_cert and tls_key (mTLS is TLS first)")
-        if self.shutdown_delay_seconds < 0:
-            problems.append(f"shutdown_delay_seconds must be at least 0, not "
-                            f"{self.shutdown_delay_seconds}")
-        if self.grace_seconds < 0:
-            problems.append(f"grace_seconds must be at least 0, not {self.grace_seconds}")
         if problems:
             raise SettingsError("; ".join(problems))
 
