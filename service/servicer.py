@@ -229,9 +229,19 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
 
         context.add_callback(cancel_outstanding)
         threading.Thread(target=read, name="stream-reader", daemon=True).start()
+        def next_item() -> tuple:
+            # The call may end (cancel callback) while the reader waits for a message that
+            # never comes: then nothing is put in the window, so look at ``stop`` now and then.
+            while True:
+                try:
+                    return window.get(timeout=0.5)
+                except queue.Empty:
+                    if stop.is_set():
+                        return ("end",)
+
         try:
             while True:
-                item = window.get()
+                item = next_item()
                 kind = item[0]
                 if kind == "ticket":
                     _, document, unit, ticket = item

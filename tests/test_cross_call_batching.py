@@ -207,3 +207,23 @@ def test_cancelled_long_calls_free_the_server_at_once(make_server):
     # waited only for the batch that was running when the cancels arrived.
     assert waited < 15, waited
     assert sample(exposition, "quotes_batch_words_sum") < 10_000
+
+
+def test_a_cancelled_stream_frees_its_handler(make_server):
+    """A stream cancelled while the server waits for its next message ends on the server too
+    (the handler does not wait for a message that will never come)."""
+    srv = make_server()
+    more = threading.Event()
+
+    def messages():
+        yield pb.StreamExtractQuotesRequest(document=pb.Document(id="a", text=ARTICLES[0]))
+        more.wait(30)  # the client sends nothing more until the test ends
+
+    with QuoteClient(f"127.0.0.1:{srv.port}", timeout=60) as client:
+        stream = client._stub.StreamExtractQuotes(messages(), timeout=60)
+        assert next(stream).document_id == "a"
+        stream.cancel()
+    try:
+        assert srv.stop(grace=1).wait(15), "a handler is still waiting for the cancelled stream"
+    finally:
+        more.set()
