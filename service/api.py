@@ -31,8 +31,11 @@ class Extractor:
     """Finds the quotes of texts in this process."""
 
     def __init__(self, *, official_models_dir: str | None = None, torch_threads: int = 1,
-                 batch_size: int = 8, parser=None) -> None:
+                 batch_size: int = 8, parser=None, quote_scorer: str = "bundled") -> None:
         self.official_models_dir = official_models_dir
+        # as the server's --quote-scorer: "bundled", "off" (the rules alone) or a model file
+        self.quote_scorer = quote_scorer
+        self._scorer = None
         self.torch_threads = torch_threads
         self.batch_size = batch_size
         self._parser = parser
@@ -49,6 +52,18 @@ class Extractor:
                 self._parser = DocumentParser(resolve_models(self.official_models_dir),
                                               torch_threads=self.torch_threads)
             return self._parser
+
+    @property
+    def scorer(self):
+        """The learned quote scorer (``service.attribution.scorer``), None when off."""
+        if self.quote_scorer == "off":
+            return None
+        with self._lock:
+            if self._scorer is None:
+                from service.nlp.models import load_quote_scorer
+
+                self._scorer = load_quote_scorer(None if self.quote_scorer == "bundled" else self.quote_scorer)
+            return self._scorer
 
     def extract(self, texts: Iterable[str]) -> list[Attribution]:
         """The quotes of each text, in order."""
@@ -72,12 +87,14 @@ class Extractor:
     def _batch(self, texts: list[str]) -> list[Attribution]:
         # Empty texts have no quotes; the parser is not asked about them.
         parsed = iter(self.parser.parse([t for t in texts if t.strip()]))
-        return [extractor.extract(next(parsed)) if t.strip() else Attribution(quotes=[], speakers=[])
+        scorer = self.scorer
+        return [extractor.extract(next(parsed), scorer) if t.strip() else Attribution(quotes=[], speakers=[])
                 for t in texts]
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_parser"] = None  # workers load their own models
+        state["_scorer"] = None
         del state["_lock"]
         return state
 

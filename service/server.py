@@ -93,6 +93,7 @@ class QuoteServer:
         self.settings = settings
         self.metrics = Metrics()
         self._parser = parser
+        self._loaded_quote_scorer = None
         self._servicer = QuoteServicer(settings, self.metrics)
         self._batcher: Batcher | None = None
         # Each call waiting in the queue holds a thread (at most one per queued document).
@@ -177,10 +178,22 @@ class QuoteServer:
                                 max_queued_documents=settings.max_queued_documents,
                                 max_queued_chars=settings.max_queued_chars)
         spec = parser.spec
-        self._servicer.set_batcher(self._batcher, spec)
+        self._servicer.set_batcher(self._batcher, spec, self._quote_scorer())
         self.metrics.set_model(spec.name, spec.version, spec.source)
         if serve:
             self.mark_serving()
+
+    def _quote_scorer(self):
+        """The learned quote scorer the settings name, loaded once per server (a JSON file,
+        milliseconds); None when it is off."""
+        choice = self.settings.quote_scorer
+        if choice == "off":
+            return None
+        if self._loaded_quote_scorer is None:
+            from service.nlp.models import load_quote_scorer
+
+            self._loaded_quote_scorer = load_quote_scorer(None if choice == "bundled" else choice)
+        return self._loaded_quote_scorer
 
     def mark_serving(self) -> None:
         """Report SERVING (the parser is set): orchestrators start sending work."""

@@ -135,11 +135,15 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
         self._settings = settings
         self._metrics = metrics
         self._batcher: Batcher | None = None
+        self._quote_scorer = None
         self._model = pb.ModelInfo()
 
-    def set_batcher(self, batcher: Batcher, spec: ModelSpec) -> None:
-        """Start answering: documents go to ``batcher``; answers name the models of ``spec``."""
+    def set_batcher(self, batcher: Batcher, spec: ModelSpec, quote_scorer=None) -> None:
+        """Start answering: documents go to ``batcher``; answers name the models of ``spec``;
+        ``quote_scorer`` (``service.attribution.scorer``) keeps or drops the rules' quotes and
+        gives their confidence (None: the rules alone)."""
         self._model = pb.ModelInfo(name=spec.name, version=spec.version, source=spec.source)
+        self._quote_scorer = quote_scorer
         self._batcher = batcher
 
     # --- RPCs ----------------------------------------------------------------------------------
@@ -315,7 +319,7 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
             for index, parsed in ticket.results(_deadline(context)):
                 document = documents[index]
                 started = time.perf_counter()
-                attribution = extractor.extract(parsed)
+                attribution = extractor.extract(parsed, self._quote_scorer)
                 self._metrics.observe_document(
                     len(document.text), len(parsed.words),
                     [quote.type.value for quote in attribution.quotes],

@@ -29,6 +29,9 @@ class Settings:
     # None: no metrics endpoint. 0: any free port (tests).
     metrics_port: int | None = 9464
     official_models_dir: str | None = None
+    # The learned quote scorer: "bundled" (the package's model), "off" (the rules alone), or
+    # the path of a model file written by `quotes-dev train-quote-scorer`.
+    quote_scorer: str = "bundled"
     max_document_chars: int = 100_000
     max_batch_size: int = 64
     # Characters of one call over all its documents: bounds the work one call can ask for (a
@@ -151,6 +154,10 @@ _KNOBS = (
     _Knob("official_models_dir", "--official-models-dir", _optional_str,
           "folder holding Stanza's official English models (see --download-models); "
           "the bundled compact models are used when unset or when the folder lacks them", "DIR"),
+    _Knob("quote_scorer", "--quote-scorer", str,
+          "the learned quote scorer that keeps or drops the rules' quotes and gives their "
+          "confidence: 'bundled' (the package's model), 'off' (the rules alone and their own "
+          "confidence), or a model file from `quotes-dev train-quote-scorer`", "MODEL"),
     _Knob("max_document_chars", "--max-document-chars", int,
           "longest document accepted, in characters (code points)", "N"),
     _Knob("max_batch_size", "--max-batch-size", int,

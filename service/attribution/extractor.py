@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from service.attribution import cues as cue_lexicon
 from service.attribution import lexicon
@@ -27,6 +28,9 @@ from service.attribution.rules import Rule
 from service.attribution.spans import (Attribution, Cue, Quote, QuoteType, Resolution, Span,
                                       Speaker)
 from service.attribution.speakers import SpeakerResolver, make_mention
+
+if TYPE_CHECKING:
+    from service.attribution.scorer import QuoteScorer
 
 DIRECT_COVERAGE = 0.8  # share of a clause's letters inside quote marks that makes it DIRECT
 SCARE_QUOTE_MAX_WORDS = 4  # a cue-less phrase in marks this short is a scare quote
@@ -93,12 +97,17 @@ class _Work:
                    {word.index: cue_lexicon.match_cue(doc, word) for word in doc.words})
 
 
-def extract(doc: ParsedDocument) -> Attribution:
-    """Every quote in ``doc`` (a parsed document and its text), with its speaker."""
+def extract(doc: ParsedDocument, scorer: "QuoteScorer | None" = None) -> Attribution:
+    """Every quote in ``doc`` (a parsed document and its text), with its speaker.
+
+    With ``scorer`` (the learned quote scorer, ``service.attribution.scorer``) the rules' finds
+    are candidates: it drops those it judges not to be quotes and gives the others their
+    confidence. Without it, the rules decide alone and give their own confidence."""
     work = _Work.of(doc)
     for _name, run in PASSES:
         run(work)
-    return _resolve(doc, work.found, work.regions)
+    attribution = _resolve(doc, work.found, work.regions)
+    return scorer.apply(doc, attribution) if scorer is not None else attribution
 
 
 def _reported_clauses(work: _Work) -> None:
