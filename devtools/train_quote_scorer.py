@@ -205,6 +205,18 @@ def export(model, names: list[str], calibration, threshold: float, info: dict) -
             "trees": trees}
 
 
+def cross_calibrated(raw: list[float], y: list[int], groups: list[int], folds: int) -> list[float]:
+    out = list(raw)
+    for k in range(folds):
+        test = [i for i, g in enumerate(groups) if g % folds == k]
+        train = [i for i, g in enumerate(groups) if g % folds != k]
+        if test and train:
+            curve = calibrate([raw[i] for i in train], [y[i] for i in train])
+            for i, p in zip(test, curve.predict([raw[i] for i in test]).tolist()):
+                out[i] = p
+    return out
+
+
 def calibrate(raw: list[float], y: list[int]):
     from sklearn.isotonic import IsotonicRegression
 
@@ -296,12 +308,13 @@ def format_reliability(fig: dict) -> str:
 def train(train_docs: list[GoldDocument], train_parsed: list[ParsedDocument],
           dev_docs: list[GoldDocument] | None, dev_parsed: list[ParsedDocument] | None, *,
           folds: int = 5, min_count: int = 10, min_recall: float = 0.88, threshold: float = 0.5,
-          params: dict | None = None, out=sys.stdout) -> dict:
+          params: dict | None = None, out=None) -> dict:
     """Train, calibrate, choose the threshold; return the exported model (and print figures)."""
     import numpy as np
     import sklearn
 
     params = dict(PARAMS if params is None else params)
+    out = out or sys.stdout
     cands = candidates(train_docs, train_parsed)
     flat = cands.flat("features")
     names = feature_names(flat, min_count)
@@ -316,7 +329,9 @@ def train(train_docs: list[GoldDocument], train_parsed: list[ParsedDocument],
     exported = export(model, names, calibration, threshold, info)
     scorer = QuoteScorer(exported)
 
-    oof_calibrated = calibration.predict(oof).tolist()
+    # For the train figures each fold is calibrated by a curve fitted on the other folds, so
+    # the train ECE is not measured on the data its curve was fitted to.
+    oof_calibrated = cross_calibrated(oof, y.tolist(), groups, max(2, min(folds, len(train_docs))))
     by_doc, i = [], 0
     for doc in cands.features:
         by_doc.append(oof_calibrated[i:i + len(doc)])
