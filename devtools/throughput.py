@@ -47,6 +47,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="documents parsed (and extracted) once before timing (default: %(default)s)")
     p.add_argument("--official-models-dir", default=None,
                    help="as the server's flag: use official Stanza models from this folder if present")
+    p.add_argument("--quote-scorer", default="bundled",
+                   help="as the server's flag: the learned quote scorer ('bundled', 'off', or a "
+                        "model file); its time counts as extraction (default: %(default)s)")
     p.add_argument("--results", type=Path, default=DEFAULT_RESULTS,
                    help="JSONL file the result line is appended to (default: %(default)s)")
     p.add_argument("--no-record", action="store_true", help="print the result, append nothing")
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from service.attribution import extractor
-    from service.nlp.models import resolve_models
+    from service.nlp.models import load_quote_scorer, resolve_models
     from service.nlp.pipeline import DocumentParser, parse_with_stanza_path, to_parsed_document
 
     texts = load_texts(args.gold, args.docs)
@@ -105,13 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     rss_after_load = peak_rss_mib()
 
     extraction = "ok"
+    scorer = None if args.quote_scorer == "off" else load_quote_scorer(
+        None if args.quote_scorer == "bundled" else args.quote_scorer)
 
     def run_extract(doc) -> None:
         nonlocal extraction
         if extraction != "ok":
             return
         try:
-            extractor.extract(doc)
+            extractor.extract(doc, scorer)
         except NotImplementedError as exc:
             extraction = f"not implemented ({exc})"
 
@@ -190,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "jemalloc": "jemalloc" in os.environ.get("LD_PRELOAD", ""),
         "gold": args.gold.name,
+        "quote_scorer": args.quote_scorer,
         "note": args.note,
     }
 
