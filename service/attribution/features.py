@@ -65,6 +65,7 @@ def quote_features(ctx: DocumentContext, quote: Quote) -> dict[str, float]:
     f["doc_quotes"] = float(len(ctx.quotes))
     f["doc_words"] = float(len(doc.words))
     f["overlapping_quotes"] = float(sum(1 for q in ctx.quotes if q is not quote and q.span.overlap(span) > 0))
+    _neighbours(f, ctx, quote)
     return f
 
 
@@ -199,6 +200,25 @@ def _speaker(f: dict, doc: ParsedDocument, quote: Quote, cue: Word | None) -> No
     if speaker.antecedent_span is not None:
         f["antecedent_distance_chars"] = float(max(0, (span.start if span else quote.span.start)
                                                    - speaker.antecedent_span.end))
+
+
+def _neighbours(f: dict, ctx: DocumentContext, quote: Quote) -> None:
+    """The quotes around this one: a quotation given by context to the speaker of the quote
+    before is likelier right when that quote is near and shares its cue or speaker."""
+    before = [q for q in ctx.quotes if q.span.end <= quote.span.start]
+    after = [q for q in ctx.quotes if q.span.start >= quote.span.end]
+    if before:
+        prev = max(before, key=lambda q: q.span.end)
+        f["previous_quote_gap_chars"] = float(quote.span.start - prev.span.end)
+        f["previous_quote_same_speaker"] = float(
+            prev.speaker is not None and quote.speaker is not None and prev.speaker.speaker_id == quote.speaker.speaker_id)
+        f["previous_quote_direct"] = float(prev.type.value == "direct")
+    else:
+        f["first_quote"] = 1.0
+    if after:
+        f["next_quote_gap_chars"] = float(min(q.span.start for q in after) - quote.span.end)
+    if quote.cue is not None:
+        f["cue_shared"] = float(sum(1 for q in ctx.quotes if q.cue is not None and q.cue.span == quote.cue.span) - 1)
 
 
 def _position(f: dict, ctx: DocumentContext, quote: Quote, words: list[Word]) -> None:
