@@ -354,7 +354,7 @@ def _train(train_docs: list[GoldDocument], train_parsed: list[ParsedDocument],
           f"{len(names)} features, {len(exported['trees'])} trees", file=out)
     if dev_docs is not None and dev_parsed is not None:
         dev = candidates(dev_docs, dev_parsed)
-        dev_probs = [[scorer.probability(f) for f in doc] for doc in dev.features]
+        dev_probs = [scorer.probabilities(doc) for doc in dev.features]
         exported["threshold"] = threshold = choose_threshold(dev, dev_probs, min_recall)
         print(f"threshold chosen on dev: {threshold:.2f} (highest F1 with recall >= {min_recall})", file=out)
         before, after = figures(dev, None, 0.0), figures(dev, dev_probs, threshold)
