@@ -345,10 +345,15 @@ def current_version() -> Version:
     return Version("current", _on_stanza_docs(extractor.extract), Lexicon.of(cues))
 
 
+def _required_parameters(function) -> int:
+    """Parameters without a default: extract(doc) later took an optional quote scorer."""
+    return sum(1 for p in inspect.signature(function).parameters.values() if p.default is p.empty)
+
+
 def _on_stanza_docs(extract):
     """``extract`` as extract(stanza_doc, text): extractors from before the parser seam took
     Stanza Documents; later ones take a ParsedDocument."""
-    if len(inspect.signature(extract).parameters) == 2:
+    if _required_parameters(extract) == 2:
         return extract
     from service.nlp.pipeline import to_parsed_document
     return lambda doc, text: extract(to_parsed_document([doc], text))
@@ -361,7 +366,8 @@ import inspect, json, sys, time
 import stanza
 from service.attribution import cues, extractor
 
-if len(inspect.signature(extractor.extract).parameters) == 1:  # after the parser seam
+if sum(1 for p in inspect.signature(extractor.extract).parameters.values()
+       if p.default is p.empty) == 1:  # after the parser seam (later: an optional scorer too)
     from service.nlp.pipeline import to_parsed_document
     def run(doc, text):
         return extractor.extract(to_parsed_document([doc], text))
