@@ -361,12 +361,12 @@ def _train(train_docs: list[GoldDocument], train_parsed: list[ParsedDocument],
         print("dev by threshold:  " + "  ".join(
             f"{t:.2f}: P {fig['precision']:.3f} R {fig['recall']:.3f} F1 {fig['f1']:.3f}"
             for t in (0.2, 0.3, 0.4, 0.5) for fig in [figures(dev, dev_probs, t)]), file=out)
-        exported["dev"] = {"documents": len(dev_docs), **{k: after[k] for k in (
+        exported["dev"] = {"documents": len(dev_docs), **{k: round(after[k], 6) for k in (
             "precision", "recall", "f1", "speaker", "ece_matched", "ece_right")}}
     print(format_figures("train CV, rules only", figures(cands, None, 0.0)), file=out)
     train_after = figures(cands, by_doc, threshold)
     print(format_figures(f"train CV, scorer (threshold {threshold:.2f})", train_after), file=out)
-    exported["train_cv"] = {k: train_after[k] for k in ("precision", "recall", "f1", "speaker", "ece_matched")}
+    exported["train_cv"] = {k: round(train_after[k], 6) for k in ("precision", "recall", "f1", "speaker", "ece_matched")}
     if dev_docs is not None and dev_parsed is not None:
         print(format_figures("dev, rules only", before), file=out)
         print(format_reliability(before), file=out)
