@@ -302,8 +302,26 @@ def predicted_quotes(response: pb.ExtractQuotesResponse) -> list[PredictedQuote]
         quotes.append(PredictedQuote(
             type=_type_name(quote.type), span=(quote.span.start, quote.span.end), text=quote.text,
             speaker_name=speaker.name, speaker_mention=speaker.mention, mention_span=mention_span,
-            cue=quote.cue.text, confidence=quote.confidence, rule=quote.rule))
+            cue=quote.cue.text, confidence=quote.confidence, rule=quote.rule,
+            speaker_confidence=speaker_confidence(quote)))
     return quotes
+
+
+def speaker_confidence(quote: pb.Quote) -> float | None:
+    """The quote's ``speaker.confidence``; None when there is no speaker or the field is unknown.
+
+    Read by name so this client works with protos from before the field existed; if the field
+    tracks presence (``optional``), an unset one is None too.
+    """
+    if not quote.HasField("speaker"):
+        return None
+    speaker = quote.speaker
+    confidence = speaker.DESCRIPTOR.fields_by_name.get("confidence")
+    if confidence is None:
+        return None
+    if confidence.has_presence and not speaker.HasField("confidence"):
+        return None
+    return float(getattr(speaker, "confidence"))
 
 
 def _eval(args: argparse.Namespace) -> int:
