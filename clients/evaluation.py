@@ -1,4 +1,4 @@
-"""Scoring predicted quotes against gold annotations, as defined in shared/eval/README.md.
+r"""Scoring predicted quotes against gold annotations, as defined in shared/eval/README.md.
 
 - A predicted quote matches a gold quote when their spans share at least half of the shorter
   span's characters; matching is one-to-one, best overlap first.
