@@ -8,7 +8,8 @@
 # Environment: THREADS (parser CPU threads, default 2), PORT (gRPC port, default 50599),
 # BATCH (documents per call, default 16), PYTHON (default: the repo's .venv, else python3),
 # SETS (the gold files to score, by name, default "soleimani polnear-train-sample polnear-dev").
-# Writes OUT_DIR/NAME.json for each set (the report as JSON, with the list of errors), .txt (the printed text report) and OUT_DIR/server.log.
+# Writes OUT_DIR/NAME.json for each set (the report as JSON, with the list of errors), NAME.txt
+# (the printed text report) and OUT_DIR/server.log.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
