@@ -106,7 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation = commands.add_parser(
         "eval", parents=[common], help="score the server against gold annotations",
         description="Send each gold document to the server (in batches) and score the quotes it "
-                    "finds as described in shared/eval/README.md.")
+                    "finds as described in shared/eval/README.md; also exact and token-overlap "
+                    "figures for content, speaker and cue, and calibration (ECE and reliability "
+                    "tables for quote and, when the server sends one, speaker confidence), as "
+                    "defined in clients/evaluation.py.")
     evaluation.add_argument("gold", metavar="GOLD.jsonl", help="gold annotations, one document "
                             'a line: {"id", "text", "quotes": [...]}')
     evaluation.add_argument("--format", choices=("text", "json"), default="text",
