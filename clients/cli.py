@@ -75,8 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                          'one {"id": ..., "text": ...} a line (other keys are ignored)')
     extract.add_argument("--format", choices=("text", "json"), default="text",
                          help="text: one block per quote, its text as read (a split quote as "
-                              "its parts, without the attribution); json: one line per document, the "
-                              "protobuf JSON mapping of ExtractQuotesResponse (default: text)")
+                              "its parts, without the attribution); json: one line per "
+                              "document, the protobuf JSON mapping of ExtractQuotesResponse "
+                              "(default: text)")
     extract.add_argument("--offset-unit", default="code_point",
                          choices=("code_point", "utf8_byte", "utf16_code_unit"),
                          help="unit of the offsets in the output (default: code_point)")

@@ -503,7 +503,8 @@ def _score_spans(counts: Counts, gold_doc: GoldDocument, predicted: Sequence[Pre
             strict, edges = same(gold[g], predicted[p])
             score.exact += strict
             score.exact_trimmed += edges
-            score.shared_tokens += shared(tokens_of_gold(gold[g]), tokens_of_predicted(predicted[p]))
+            score.shared_tokens += shared(tokens_of_gold(gold[g]),
+                                          tokens_of_predicted(predicted[p]))
 
     def shared_set(a: set, b: set) -> int:
         return len(a & b)
