@@ -181,3 +181,41 @@ def test_collate_helpers_match_stanzas():
         assert collate.sort_all([rows, names], lens) == data.sort_all([rows, names], lens)
     nested = [[[1, 2], [3, 4]], [[5, 6]]]  # feature ids per word: Stanza's own handles it
     assert torch.equal(collate.get_long_tensor(nested, 2), data.get_long_tensor(nested, 2))
+
+
+def _analyses(parsed):
+    return [(w.text, w.lemma, w.upos, w.xpos, w.feats, w.head, w.deprel, w.start, w.end, w.sentence,
+             w.children) for w in parsed.words], parsed.sentences
+
+
+def test_column_documents_parse_as_stanza_documents(parser):
+    from service.nlp.fastpath.columns import ColumnDocument
+    from service.nlp.pipeline import to_parsed_document
+
+    texts = [NEWS, "“Fine,” she said.", "", "No quote here"]
+    assert isinstance(parser.segment(NEWS)[0].content, ColumnDocument)
+    on_columns = parser.parse(texts)
+    on_documents = [to_parsed_document([doc], text)
+                    for doc, text in zip(parser.parse_stanza(texts), texts)]
+    assert len(on_columns[0].words) > 500
+    assert [_analyses(d) for d in on_columns] == [_analyses(d) for d in on_documents]
+
+
+def test_column_document_reads_back_what_stanza_words_would():
+    from stanza.models.common.doc import Document
+
+    from service.nlp.fastpath.columns import ColumnDocument
+
+    sentences = [[("_", 0, 1), ("runs", 2, 6)], [("Yes", 7, 10)]]
+    columns = ColumnDocument(sentences)
+    stanza = Document([[{"text": t, "start_char": s, "end_char": e} for t, s, e in sentence]
+                       for sentence in sentences])
+    tags = [["_", "NN", "_"], ["VERB", "_", "Number=Sing"], [None, "UH", "_"]]
+    arcs = [[0, "root"], ["1", "_"], [0, "root"]]
+    for doc in (columns, stanza):
+        doc.set(["upos", "xpos", "feats"], tags)
+        doc.set(["lemma"], ["_", "_", "yes"])
+        doc.set(("head", "deprel"), arcs)
+    fields = ["text", "upos", "xpos", "feats", "lemma", "head", "deprel"]
+    assert columns.get(fields, as_sentences=True) == stanza.get(fields, as_sentences=True)
+    assert columns.get("text") == stanza.get("text") == ["_", "runs", "Yes"]
