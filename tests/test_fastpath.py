@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from stanza.models.common import chuliu_edmonds
 
 from service.nlp import fastpath
@@ -63,7 +64,8 @@ def test_scores_by_head_equal_each_dependents_own_product():
     assert torch.allclose(fast_depparse._scores_by_head(dependents, which, per_head), expected, atol=1e-5)
 
 
-def test_pipeline_parses_the_article_as_stanza_does(parser):
+def test_pipeline_parses_the_article_as_stanza_does(float32_parser):
+    parser = float32_parser
     model = parser.pipeline.processors["depparse"].trainer.model
     assert "predict" in vars(model), "load_pipeline should install the fast predictor"
     text = NEWS
@@ -219,3 +221,34 @@ def test_column_document_reads_back_what_stanza_words_would():
     fields = ["text", "upos", "xpos", "feats", "lemma", "head", "deprel"]
     assert columns.get(fields, as_sentences=True) == stanza.get(fields, as_sentences=True)
     assert columns.get("text") == stanza.get("text") == ["_", "runs", "Yes"]
+
+
+def test_bfloat16_layers_switch_on_and_off_and_change_few_words(parser):
+    from service.nlp import precision
+
+    chosen = parser.precision
+    try:
+        assert parser.set_precision("float32") == "float32"
+        assert precision.current(parser.pipeline) == "float32"
+        exact = parser.parse([NEWS])[0]
+        assert parser.set_precision("bfloat16") == "bfloat16"
+        assert precision.current(parser.pipeline) == "bfloat16"
+        rounded = parser.parse([NEWS])[0]
+        assert parser.set_precision("float32") == "float32"
+        again = parser.parse([NEWS])[0]
+    finally:
+        parser.set_precision(chosen)
+    assert _analyses(again) == _analyses(exact)  # switching back restores the exact path
+    arcs = [(w.head, w.deprel, w.upos) for w in exact.words]
+    changed = sum(a != b for a, b in zip(arcs, [(w.head, w.deprel, w.upos) for w in rounded.words]))
+    assert len(arcs) > 500 and changed <= len(arcs) // 100
+
+
+def test_auto_precision_follows_the_cpu():
+    from service.nlp import precision
+
+    expected = "bfloat16" if precision.native_bfloat16() else "float32"
+    assert precision.resolve("auto") == expected
+    assert precision.resolve("float32") == "float32"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        precision.resolve("int8")

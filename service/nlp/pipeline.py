@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from service.attribution import lexicon
 from service.attribution.parsed import ParsedDocument, Word
 from service.nlp.fastpath import columns
+from service.nlp import precision as parse_precision
 from service.nlp.fastpath.columns import ColumnDocument
 from service.nlp.models import ModelSpec, load_pipeline
 from service.nlp.segmenter import NewsSegmenter
@@ -79,7 +80,7 @@ class DocumentParser:
     """
 
     def __init__(self, spec: ModelSpec, *, torch_threads: int = 2, use_gpu: bool = False,
-                 batch_tokens: int = 5000) -> None:
+                 batch_tokens: int = 5000, precision: str = "auto") -> None:
         import torch
 
         torch.set_num_threads(torch_threads)
@@ -92,8 +93,10 @@ class DocumentParser:
         self._after_tokenize = [name for name in self._nlp.processors if name != "tokenize"]
         # Parse ColumnDocuments rather than Stanza Documents where every step supports them.
         self._on_columns = columns.supports(self._nlp)
-        log.info("loaded %s (%s) in %.1fs with %d torch threads", spec.label, spec.source,
-                 time.perf_counter() - started, torch_threads)
+        # float32 or bfloat16 ("auto": bfloat16 where the CPU has it; service/nlp/precision.py)
+        self.precision = parse_precision.use(self._nlp, "float32" if use_gpu else precision)
+        log.info("loaded %s (%s) in %.1fs with %d torch threads, %s", spec.label, spec.source,
+                 time.perf_counter() - started, torch_threads, self.precision)
 
     # --- the Parser protocol ---------------------------------------------------------------
 
@@ -129,6 +132,13 @@ class DocumentParser:
     def parse_stanza(self, texts: list[str]) -> list:
         """``parse`` returning Stanza Documents (with the normalised text)."""
         return [piece.content for piece in self._parse_whole(texts, stanza_documents=True)]
+
+    def set_precision(self, precision: str) -> str:
+        """Switch the tagger's and parser's arithmetic (``precision.PRECISIONS``) between batches;
+        returns the one in use now."""
+        with self._lock:
+            self.precision = parse_precision.use(self._nlp, precision)
+        return self.precision
 
     def warm_up(self, rounds: int = 3) -> float:
         """Parse a built-in news text ``rounds`` times; returns the seconds it took.
@@ -199,17 +209,20 @@ class DocumentParser:
 def parse_with_stanza_path(parser: DocumentParser, texts: list[str]) -> list:
     """``parser.parse_stanza`` as Stanza alone would do it: its batches and batch tensors,
     vocabulary lookups, tagger output, depparse predictor and decoder, lemmatizer batches, its
-    tokenize step. Same parses, slower; benchmarks and tests measure and compare with it."""
+    tokenize step, float32. The same parses as a float32 parser, slower; benchmarks and tests
+    measure and compare with it."""
     from service.nlp import fastpath
 
     docs = [piece.content for text in texts
             for piece in parser._stanza_pieces(parser._sentence_runs(text), text)]
     with parser._lock:
         fastpath.uninstall(parser._nlp)
+        parse_precision.use(parser._nlp, "float32")
         try:
             return parser._nlp(docs)
         finally:
             fastpath.install(parser._nlp, parser._batch_tokens)
+            parse_precision.use(parser._nlp, parser.precision)
 
 
 def to_parsed_document(docs: list, text: str) -> ParsedDocument:
