@@ -291,6 +291,8 @@ def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Wor
 # Verbs whose object is an artifact or a target rather than a message: 'wrote [a letter]',
 # 'posted [a photo]', 'defended [the decision]', 'pressed [the senator]'.
 NO_OBJECT_CONTENT = lexicon.words("no_object_content")  # 'adding to her lead': "add" reports only clauses
+# ... and objects that are no message whatever the verb: 'tweeted [a large picture of a flag]'.
+MEDIA_OBJECTS = lexicon.words("media_objects")
 
 
 def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause | None:
@@ -327,6 +329,8 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
         # accused [X of Y], criticized [X for Y], described [X as Y]
         extras = [e for e in doc.children(cue, "obl", "advcl", "xcomp") if e.index > obj.index and any(
             k.lemma.lower() in ("of", "for", "as") for k in doc.children(e, "case", "mark"))]
+        if obj.lemma.lower() in MEDIA_OBJECTS and not extras:
+            return None  # 'tweeted a picture of a flag': shared, not said ('described the video as X' is)
         if obj.upos == "PRON" and obj.lemma.lower() not in ("yes", "no", "nothing", "something", "everything") \
                 and not extras:
             return None  # 'praised him': a target, not a report; 'accused him [of X]' is one

@@ -30,3 +30,17 @@ def test_a_symbol_before_a_quote_does_not_hide_it(run, symbols):
         assert quote.text == "Hi there,"
         assert quote.speaker.name == "Maria Lopez"
         assert quote.confidence == plain.confidence
+
+
+@pytest.mark.parametrize("text", [
+    "The mayor, who has been silent since the ruling, tweeted a large picture of the city's flag.",
+    "The senator posted a short video of the rally on Sunday.",
+    "Her campaign tweeted a link to the full report on Monday.",
+])
+def test_a_shared_picture_video_or_link_is_not_a_quote(run, text):
+    assert run(text) == []
+
+
+def test_the_object_of_a_speech_act_is_still_reported(run):
+    quote = only(run("The governor praised the rescue crews who worked through the night."))
+    assert quote.text.startswith("the rescue crews")
