@@ -16,7 +16,7 @@ Order of work:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from service.attribution import cues as cue_lexicon
 from service.attribution import lexicon
@@ -26,7 +26,7 @@ from service.attribution.quote_marks import QuotedRegion, find_quoted_regions
 from service.attribution.rules import Rule
 from service.attribution.spans import (Attribution, Cue, Quote, QuoteType, Resolution, Span,
                                       Speaker)
-from service.attribution.speakers import SpeakerResolver, make_mention
+from service.attribution.speakers import Mention, SpeakerResolver, make_mention
 
 DIRECT_COVERAGE = 0.8  # share of a clause's letters inside quote marks that makes it DIRECT
 SCARE_QUOTE_MAX_WORDS = 4  # a cue-less phrase in marks this short is a scare quote
@@ -650,7 +650,7 @@ def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegio
             speaker.mention, speaker.mention_span = head.text, Span(head.start, head.end)
             speaker.resolution = Resolution.RELATIVE_ANTECEDENT
         else:
-            speaker, linked = resolver.resolve(make_mention(doc, head))
+            speaker, linked = resolver.resolve(_source_mention(doc, f, make_mention(doc, head)))
         speakers_by_head[f.speaker_head.index] = speaker
         resolved[i] = (speaker, linked)
     names = {e.speaker_id: (e.name, e.kind) for e in resolver.entities}
@@ -664,6 +664,21 @@ def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegio
             confidence=_confidence(f, speaker, linked), sentence_index=f.sentence,
             rule=f.how.label))
     return Attribution(quotes=quotes, speakers=resolver.index())
+
+
+def _source_mention(doc: ParsedDocument, f: _Found, mention: Mention) -> Mention:
+    """'according to [figures published by the agency]': a description's mention is the whole
+    source phrase, as PolNeAR marks sources, not its head noun ("figures") alone."""
+    if f.how is not Rule.ACCORDING or f.cue is None or mention.form != "nominal" \
+            or f.cue.text.lower() != "according":
+        return mention
+    end = reported.according_to_phrase_end(doc, f.cue, f.speaker_head)
+    words = [w for w in doc.words[f.cue.index + 2:end + 1]]
+    if not words or not (words[0].index <= mention.head.index <= words[-1].index) \
+            or f.span.start < words[-1].end and words[0].start < f.span.end:
+        return mention
+    text = doc.text[words[0].start:words[-1].end]
+    return replace(mention, words=words, text=text, span=Span(words[0].start, words[-1].end), name=text)
 
 
 def _confidence(f: _Found, speaker: Speaker | None, linked: bool) -> float:

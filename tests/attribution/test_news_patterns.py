@@ -44,3 +44,25 @@ def test_a_shared_picture_video_or_link_is_not_a_quote(run, text):
 def test_the_object_of_a_speech_act_is_still_reported(run):
     quote = only(run("The governor praised the rescue crews who worked through the night."))
     assert quote.text.startswith("the rescue crews")
+
+
+@pytest.mark.parametrize("text, source", [
+    ("According to figures published by the agency, unemployment rose to 5.1 percent in March.",
+     "figures published by the agency"),
+    ("According to a report released by the ministry on Friday, exports fell for a third month.",
+     "a report released by the ministry on Friday"),
+    ("According to data compiled by the union, 40 percent of drivers work a second job.",
+     "data compiled by the union"),
+])
+def test_according_to_a_described_source_keeps_the_whole_phrase(run, text, source):
+    quote = only(run(text))
+    assert quote.type is QuoteType.INDIRECT
+    assert quote.text == text[text.index(source) + len(source) + 2:-1]
+    assert quote.cue.text == "According to"
+    assert quote.speaker.mention == source
+
+
+def test_according_to_a_name_is_still_the_name(run):
+    quote = only(run("The bridge will reopen in May, according to Transport Minister Ana Costa."))
+    assert quote.text == "The bridge will reopen in May"
+    assert quote.speaker.name == "Ana Costa"
