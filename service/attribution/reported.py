@@ -142,11 +142,60 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
             span = doc.subtree(late)
             if late.index > cue.index and span[-1].index + 1 == words[0].index:
                 words = span + words
+    if words and words[0].index > cue.index and lemma not in ADDRESSEE_VERBS:
+        words = _trim(words)
+        words = _subject_left_behind(doc, cue, words, clause_head) + words if words else words
     words = _cut_trailing_participle(_trim(words))
     words = _trim(words)
     if not words or not _has_predicate(words, doc) or _is_relative_word(words[0]):
         return None  # "said Friday", "said X, [a broker in Tampa]", "[which he ...]": no report
     return ReportedClause(words, Rule.COMPLEMENT)
+
+
+_NP_UPOS = ("DET", "ADJ", "NOUN", "PROPN", "NUM")
+# Prepositions that join a noun to the head noun of a subject ('talks [with] pilots').
+_NP_PREPOSITIONS = ("with", "of", "for", "from", "between", "over", "on", "in", "at", "against", "about")
+
+
+def _noun_run_before(doc: ParsedDocument, k: int, stop: int) -> list[Word]:
+    """The noun phrase words (no time words) ending at index ``k``, not reaching ``stop``."""
+    run: list[Word] = []
+    while k > stop:
+        w = doc.words[k]
+        if not (w.upos in _NP_UPOS or w.xpos in ("PRP$", "POS")) or is_time_word(doc, w):
+            break
+        run.insert(0, w)
+        k -= 1
+    return run if any(w.upos in ("NOUN", "PROPN") for w in run) else []
+
+
+def _subject_left_behind(doc: ParsedDocument, cue: Word, words: list[Word], clause_head: Word) -> list[Word]:
+    """'said [talks with pilots] were continuing', parsed with "talks" as the cue's object or
+    oblique and the clause starting at "were" (no subject) or at "with" (a subject with a
+    preposition): the noun phrase between the cue and such a clause is the clause's subject.
+    Only right after the cue, an adverb, a time phrase or "that", and never across a comma."""
+    first = words[0]
+    subjects = [s for s in doc.children(clause_head, "nsubj", "nsubj:pass", "expl", "csubj")
+                if s.index < clause_head.index]
+    opens_with_preposition = first.upos == "ADP" and first.lemma.lower() in _NP_PREPOSITIONS
+    if subjects and not opens_with_preposition or not any(
+            _is_finite(v) for v in [clause_head] + doc.children(clause_head, "aux", "aux:pass", "cop")):
+        return []  # ('urged [X] to act': an infinitive's subject is the cue's object)
+    run = _noun_run_before(doc, first.index - 1, cue.index)
+    if run and not opens_with_preposition and run[0].index - 1 > cue.index:
+        # 'talks [with] pilots': one prepositional modifier of the subject's head noun
+        joiner = doc.words[run[0].index - 1]
+        head_run = _noun_run_before(doc, joiner.index - 1, cue.index) \
+            if joiner.upos == "ADP" and joiner.lemma.lower() in _NP_PREPOSITIONS else []
+        if head_run:
+            run = head_run + [joiner] + run
+    if not run:
+        return []
+    before = doc.words[run[0].index - 1]
+    if not (before.index == cue.index or before.head == cue.index and before.rel == "compound:prt"
+            or is_time_word(doc, before) or before.upos == "ADV" or before.lemma.lower() == "that"):
+        return []
+    return run
 
 
 def parenthetical_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:

@@ -66,3 +66,15 @@ def test_according_to_a_name_is_still_the_name(run):
     quote = only(run("The bridge will reopen in May, according to Transport Minister Ana Costa."))
     assert quote.text == "The bridge will reopen in May"
     assert quote.speaker.name == "Ana Costa"
+
+
+@pytest.mark.parametrize("text", [
+    "The airline cancelled 40 flights. A spokeswoman for the carrier, who asked not to be named, "
+    "said talks with pilots were continuing.",
+    "A spokeswoman said on Tuesday talks with pilots were continuing.",
+    "A spokeswoman for Northern Air said talks with pilots were continuing.",
+])
+def test_the_subject_of_a_reported_clause_stays_in_it(run, text):
+    quote = [q for q in run(text) if q.cue.lemma == "say"][-1]
+    assert quote.text == "talks with pilots were continuing"
+    assert "spokeswoman" in quote.speaker.mention
