@@ -106,6 +106,10 @@ def _reported_clauses(work: _Work) -> None:
     doc, regions, cues, found, claimed_regions = (work.doc, work.regions, work.cues, work.found,
                                                   work.claimed_regions)
     quoted = _quote_test(regions)
+
+    def is_cue(w: Word) -> bool:
+        return cues[w.index] is not None
+
     for word in doc.words:
         according_source = cue_lexicon.according_to(doc, word)
         if according_source is not None:
@@ -116,6 +120,13 @@ def _reported_clauses(work: _Work) -> None:
                                        according_source, Rule.ACCORDING, claimed_regions))
             continue
         match = cues[word.index]
+        if match is None and not _inside_any(word.start, regions):
+            # 'said X and called Y "Z"': the naming act is the speaker's own quote, cue "called"
+            clause = reported.naming_content(doc, word, is_cue, quoted)
+            if clause is not None:
+                found.append(_classify(doc, clause, regions, word, word.lemma.lower(), Span(word.start, word.end),
+                                       reported.speaker_head(doc, word, quoted=quoted), Rule.OBJECT, claimed_regions))
+            continue
         if match is None or _inside_any(word.start, regions):
             continue
         closing = None if match.manner_only else reported.closing_inverted_attribution(doc, word)
@@ -135,7 +146,7 @@ def _reported_clauses(work: _Work) -> None:
             clause = reported.object_content(doc, word, match.lemma)
         if clause is None:
             continue
-        clause = reported.cut_nested_reports(doc, clause, word, lambda w: cues[w.index] is not None)
+        clause = reported.cut_nested_reports(doc, clause, word, lambda w: is_cue(w) or reported.naming_act(doc, w, is_cue))
         if clause is None:
             continue
         # Manner verbs report quoted words, and the topic of talk ('spoke about [X]').

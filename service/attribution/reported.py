@@ -367,6 +367,7 @@ def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Wor
 NO_OBJECT_CONTENT = lexicon.words("no_object_content")  # 'adding to her lead': "add" reports only clauses
 # ... and objects that are no message whatever the verb: 'tweeted [a large picture of a flag]'.
 MEDIA_OBJECTS = lexicon.words("media_objects")
+NAMING_VERBS = lexicon.words("naming_verbs")
 
 
 def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause | None:
@@ -430,6 +431,31 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
     if not words or (len(words) == 1 and words[0].lemma.lower() not in ("yes", "no")):
         return None
     return ReportedClause(words, shape)
+
+
+def naming_act(doc: ParsedDocument, verb: Word, is_cue) -> bool:
+    """'Reid said the decision was wrong and [called] the hiring freeze "reckless"': a naming verb
+    without a subject of its own, coordinated under an earlier cue (the parse may hang it inside
+    the reported clause), is the speaker's second act, not part of what was said."""
+    if verb.lemma.lower() not in NAMING_VERBS or verb.rel != "conj" or doc.children(verb, *SUBJECT_RELS):
+        return False
+    head = doc.head_of(verb)
+    while head is not None:
+        if head.index < verb.index and is_cue(head):
+            return True
+        head = doc.head_of(head)
+    return False
+
+
+def naming_content(doc: ParsedDocument, verb: Word, is_cue, quoted) -> ReportedClause | None:
+    """What a naming act (``naming_act``) calls something, when it is in quote marks: 'called
+    [the hiring freeze "reckless"]'. None when nothing after the verb is quoted."""
+    if not naming_act(doc, verb, is_cue):
+        return None
+    words = _trim([w for w in _contiguous(doc.subtree(verb), verb) if w.index > verb.index])
+    if len(words) < 2 or not any(quoted(w) for w in words if w.upos != "PUNCT"):
+        return None
+    return ReportedClause(words, Rule.OBJECT)
 
 
 def _subtree_start(doc: ParsedDocument, head: Word) -> int:

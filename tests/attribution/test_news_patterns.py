@@ -78,3 +78,16 @@ def test_the_subject_of_a_reported_clause_stays_in_it(run, text):
     quote = [q for q in run(text) if q.cue.lemma == "say"][-1]
     assert quote.text == "talks with pilots were continuing"
     assert "spokeswoman" in quote.speaker.mention
+
+
+def test_calling_something_a_quoted_name_after_a_report_is_its_own_act(run):
+    quotes = run("Reid said the council's decision was wrong and called the hiring freeze \"reckless.\"")
+    assert [(q.text, q.cue.text) for q in quotes] == [
+        ("the council's decision was wrong", "said"), ('the hiring freeze "reckless.', "called")]
+    assert quotes[1].type is QuoteType.MIXED
+    assert all(q.speaker.name == "Reid" for q in quotes)
+
+
+def test_a_label_in_quote_marks_alone_is_not_a_quote(run):
+    # PolNeAR leaves 'called X "Y"' unmarked (133 of 146 in its train split): a label, not a report
+    assert run('Critics called the hiring freeze "reckless."') == []
