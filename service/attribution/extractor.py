@@ -511,6 +511,11 @@ def _attribution_adjacent(doc: ParsedDocument, region: QuotedRegion, cue: Word,
             i -= 1
         # ... and so does an apposition after it: 'Michele Bachmann, [Republican of Minnesota,] told'
         allowed |= {w.index for w in _apposition_after(doc, speaker)}
+        head = doc.head_of(speaker)
+        if speaker.rel == "appos" and head is not None and head.upos in ("NOUN", "PROPN"):
+            # ... and the description a name is in apposition to: 'the union's general
+            # secretary, [Mark Hughes], wrote'
+            allowed |= {w.index for w in doc.subtree(head) if w.upos not in ("VERB", "AUX")}
     extra = [w for w in gap if w.index not in allowed and w.upos != "PUNCT"]
     return len(extra) <= 2
 

@@ -339,6 +339,15 @@ def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Wor
         after = _nominal_after(doc, cue)
         if after is not None:
             return after
+    head = doc.head_of(cue)
+    if depth == 0 and head is not None and head.index < cue.index and quoted(head) and not quoted(cue):
+        # '"X. Y," the union's leader, Mark Hughes, wrote': the parse joined the attribution's
+        # verb to a verb inside the quotation; its subject is the noun phrase between them
+        surface = subject_by_surface(doc, cue, quoted)
+        if surface is not None and all(not quoted(w) and w.upos not in ("VERB", "AUX")
+                                       for w in doc.words[surface.index:cue.index]) \
+                and any(quoted(w) for w in doc.words[max(0, surface.index - 8):surface.index]):
+            return surface
     nearby = _nominal_before(doc, cue)
     if nearby is not None and cue.rel in ("root", "parataxis", "ccomp", "conj") and not doc.children(cue, "nsubj:pass"):
         return nearby

@@ -91,3 +91,17 @@ def test_calling_something_a_quoted_name_after_a_report_is_its_own_act(run):
 def test_a_label_in_quote_marks_alone_is_not_a_quote(run):
     # PolNeAR leaves 'called X "Y"' unmarked (133 of 146 in its train split): a label, not a report
     assert run('Critics called the hiring freeze "reckless."') == []
+
+
+@pytest.mark.parametrize("text", [
+    '"The offer is an insult. We will ballot members next week," the union\'s general secretary, '
+    'Mark Hughes, wrote on Twitter.',
+    'Drivers rejected the offer on Friday.\n\n"This offer is an insult to every driver in the '
+    'country," the union\'s general secretary, Mark Hughes, wrote on Twitter.',
+])
+def test_a_quotation_before_a_described_and_named_speaker_is_found(run, text):
+    quote = only(run(text))
+    assert quote.type is QuoteType.DIRECT
+    assert quote.text.startswith(("The offer is an insult.", "This offer is an insult"))
+    assert quote.cue.text == "wrote"
+    assert quote.speaker.name == "Mark Hughes"
