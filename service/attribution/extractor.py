@@ -416,15 +416,16 @@ class _QuotationPass:
         doc, regions = self.doc, self.regions
         n_words = sum(1 for w in words if w.upos != "PUNCT")
         fills_paragraph = _fills_paragraph(doc.text, region)
+        # d) the next sentence of a quotation attributed just before, in the same paragraph:
+        #    '"X," she said. "Y."' -> one quote, however short Y ('"Nobody wanted this strike."')
+        if fills_paragraph or _is_sentence(words) or _whole_sentences(doc, region, words):
+            previous = _previous_attributed(self.found + self.out, regions, k)
+            if previous is not None and _continues_in_paragraph(doc, regions[k - 1], region, previous):
+                previous.continue_into(k, region.content.end)
+                return 1
         if n_words <= SCARE_QUOTE_MAX_WORDS and not fills_paragraph:
             return 1  # scare quotes / titles: not speech
         if not fills_paragraph and not _is_sentence(words):
-            return 1
-        # d) the next sentence of a quotation attributed just before, in the same paragraph:
-        #    '"X," she said. "Y."' -> one quote
-        previous = _previous_attributed(self.found + self.out, regions, k)
-        if previous is not None and _continues_in_paragraph(doc, regions[k - 1], region, previous):
-            previous.continue_into(k, region.content.end)
             return 1
         # e) a quotation standing alone: the speaker of the quote before it, if near enough
         before = [f for f in self.by_start + self.out
@@ -602,6 +603,15 @@ def _fills_paragraph(text: str, region: QuotedRegion) -> bool:
     line_end = text.find("\n", region.outer.end)
     line_end = len(text) if line_end < 0 else line_end
     return text[line_start:region.open_mark.start].strip() == "" and len(text[region.outer.end:line_end].strip()) <= 2
+
+
+def _whole_sentences(doc: ParsedDocument, region: QuotedRegion, words: list[Word]) -> bool:
+    """A quotation that opens its sentence and ends it ('"Nobody wanted this strike."'): a
+    sentence of speech however short, not a title or scare quote inside someone's sentence."""
+    content = [w for w in words if w.upos != "PUNCT"]
+    return (bool(content) and region.close_mark is not None and _at_sentence_start(doc, region)
+            and doc.text[region.content.start:region.content.end].rstrip()[-1:] in (".", "!", "?", "\u2026")
+            and any(w.upos in ("VERB", "AUX") for w in content))
 
 
 def _is_sentence(words: list[Word]) -> bool:

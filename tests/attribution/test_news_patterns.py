@@ -105,3 +105,27 @@ def test_a_quotation_before_a_described_and_named_speaker_is_found(run, text):
     assert quote.text.startswith(("The offer is an insult.", "This offer is an insult"))
     assert quote.cue.text == "wrote"
     assert quote.speaker.name == "Mark Hughes"
+
+
+@pytest.mark.parametrize("attribution", [
+    "Delgado told reporters.",
+    "said Delgado, who has led the local since 2019.",
+    "Delgado told reporters gathered outside the depot on Monday morning.",
+    "Delgado told reporters.\n\n",  # the next paragraph
+])
+def test_the_next_sentence_of_a_quotation_is_the_same_quote(run, attribution):
+    text = (f'Bus drivers walked off the job on Monday.\n\n"We have been patient for months," {attribution} '
+            f'"Nobody wanted this strike."\n\nThe city said it would hire temporary drivers.')
+    quotes = run(text)
+    quote = only([q for q in quotes if "patient" in q.text])
+    # one quote from the first sentence's start to the second's end, as PolNeAR marks them
+    assert quote.text.startswith("We have been patient for months,")
+    assert quote.text.endswith('"Nobody wanted this strike.')
+    assert quote.speaker.name == "Delgado"
+    assert not any("Nobody" in q.text for q in quotes if q is not quote)
+
+
+def test_a_next_quotation_with_its_own_attribution_stays_a_quote_of_its_own(run):
+    quotes = run('"We have been patient for months," Delgado told reporters. '
+                 '"Nobody wanted this strike," she added.')
+    assert [q.text for q in quotes] == ["We have been patient for months,", "Nobody wanted this strike,"]
