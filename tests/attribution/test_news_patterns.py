@@ -35,7 +35,7 @@ def test_a_symbol_before_a_quote_does_not_hide_it(run, symbols):
 @pytest.mark.parametrize("text", [
     "The mayor, who has been silent since the ruling, tweeted a large picture of the city's flag.",
     "The senator posted a short video of the rally on Sunday.",
-    "Her campaign tweeted a link to the full report on Monday.",
+    "Her campaign tweeted a screenshot of the full report on Monday.",
 ])
 def test_a_shared_picture_video_or_link_is_not_a_quote(run, text):
     assert run(text) == []
