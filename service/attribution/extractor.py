@@ -110,6 +110,8 @@ def _reported_clauses(work: _Work) -> None:
     def is_cue(w: Word) -> bool:
         return cues[w.index] is not None
 
+    cut_at_naming: set[int] = set()  # naming verbs cut out of an earlier cue's report
+
     for word in doc.words:
         according_source = cue_lexicon.according_to(doc, word)
         if according_source is not None:
@@ -120,8 +122,10 @@ def _reported_clauses(work: _Work) -> None:
                                        according_source, Rule.ACCORDING, claimed_regions))
             continue
         match = cues[word.index]
-        if match is None and not _inside_any(word.start, regions):
-            # 'said X and called Y "Z"': the naming act is the speaker's own quote, cue "called"
+        if match is None and word.index in cut_at_naming:
+            # 'said X and called Y "Z"' (cut from X's report below): the naming act is the
+            # speaker's own quote, cue "called". Not otherwise: PolNeAR leaves 'called Y "Z"'
+            # unmarked, a label more often than a report.
             clause = reported.naming_content(doc, word, is_cue, quoted)
             if clause is not None:
                 found.append(_classify(doc, clause, regions, word, word.lemma.lower(), Span(word.start, word.end),
@@ -146,7 +150,9 @@ def _reported_clauses(work: _Work) -> None:
             clause = reported.object_content(doc, word, match.lemma)
         if clause is None:
             continue
+        namings = [w for w in clause.words if w.index > word.index and reported.naming_act(doc, w, is_cue)]
         clause = reported.cut_nested_reports(doc, clause, word, lambda w: is_cue(w) or reported.naming_act(doc, w, is_cue))
+        cut_at_naming.update(w.index for w in namings if clause is None or w.start >= clause.end)
         if clause is None:
             continue
         # Manner verbs report quoted words, and the topic of talk ('spoke about [X]').
