@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
@@ -73,8 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--jsonl", metavar="FILE", help='also read documents from a JSONL file, '
                          'one {"id": ..., "text": ...} a line (other keys are ignored)')
     extract.add_argument("--format", choices=("text", "json"), default="text",
-                         help="text: one block per quote; json: one line per document, the "
-                              "protobuf JSON mapping of ExtractQuotesResponse (default: text)")
+                         help="text: one block per quote, its text as read (a split quote as "
+                              "its parts, without the attribution); json: one line per "
+                              "document, the protobuf JSON mapping of ExtractQuotesResponse "
+                              "(default: text)")
     extract.add_argument("--offset-unit", default="code_point",
                          choices=("code_point", "utf8_byte", "utf16_code_unit"),
                          help="unit of the offsets in the output (default: code_point)")
@@ -104,7 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation = commands.add_parser(
         "eval", parents=[common], help="score the server against gold annotations",
         description="Send each gold document to the server (in batches) and score the quotes it "
-                    "finds as described in shared/eval/README.md.")
+                    "finds as described in shared/eval/README.md; also exact and token-overlap "
+                    "figures for content, speaker and cue, and calibration (ECE and reliability "
+                    "tables for quote and, when the server sends one, speaker confidence), as "
+                    "defined in clients/evaluation.py.")
     evaluation.add_argument("gold", metavar="GOLD.jsonl", help="gold annotations, one document "
                             'a line: {"id", "text", "quotes": [...]}')
     evaluation.add_argument("--format", choices=("text", "json"), default="text",
@@ -257,11 +263,56 @@ def _type_name(value: int) -> str:
     return pb.QuoteType.Name(value).removeprefix("QUOTE_TYPE_").lower()
 
 
+# Double quotation marks that open or close a quotation; a straight one does either.
+_OPENING_MARKS = "\u201c\u201e\u00ab"  # “ „ «
+_CLOSING_MARKS = "\u201d\u00bb"  # ” »
+
+
+def quote_parts(text: str, quote_type: str) -> list[str]:
+    """A quote's text as a person reads it: its parts, each on one line.
+
+    The proto gives a split quote ("X," he said, "Y") as one span from X's start to Y's end, so
+    its text holds the attribution. For direct quotes the parts are read off the double quote
+    marks inside that text (the text starts inside the quotation): what lies between a closing
+    mark and the next opening one is left out (the attribution, or words between two quoted
+    pieces), an opening mark met inside the quotation (a new paragraph of the same quotation)
+    starts a new part, and text after a last closing mark stays as a part of its own. Indirect
+    and mixed quotes are one part with their marks: quoted words are part of what they report.
+    Whitespace runs (line breaks included) become one space and other control characters are
+    dropped, so a part is one line and nothing in the document can drive the terminal.
+    """
+    if quote_type != "direct":
+        pieces = [text]
+    else:
+        pieces, start, inside = [], 0, True
+        for index, char in enumerate(text):
+            if char in _OPENING_MARKS or (char == '"' and not inside):
+                if inside:
+                    pieces.append(text[start:index])
+                start, inside = index + 1, True
+            elif (char in _CLOSING_MARKS or char == '"') and inside:
+                pieces.append(text[start:index])
+                start, inside = index + 1, False
+        pieces.append(text[start:])
+    parts = (_one_line(piece) for piece in pieces)
+    return [part for part in parts if part]
+
+
+def _one_line(text: str) -> str:
+    printable = "".join(char for char in text
+                        if char.isspace() or unicodedata.category(char) != "Cc")
+    return " ".join(printable.split())
+
+
 def write_text(response: pb.ExtractQuotesResponse, out: TextIO) -> None:
     count = len(response.quotes)
     out.write(f"== {response.document_id or '(no id)'}: {count} quote{'s' * (count != 1)}\n")
     for quote in response.quotes:
-        out.write(f"\n{json.dumps(quote.text, ensure_ascii=False)}\n")
+        quote_type = _type_name(quote.type)
+        parts = quote_parts(quote.text, quote_type) or ["(empty)"]
+        if quote_type == "direct":
+            parts = [f"\u201c{part}\u201d" for part in parts]
+        out.write("\n" + "".join(f"{part}\n" for part in parts))
         out.write(f"  type:    {_type_name(quote.type)}  [{quote.span.start}, {quote.span.end})"
                   f"  confidence {quote.confidence:.2f}\n")
         if quote.HasField("speaker"):
@@ -302,8 +353,26 @@ def predicted_quotes(response: pb.ExtractQuotesResponse) -> list[PredictedQuote]
         quotes.append(PredictedQuote(
             type=_type_name(quote.type), span=(quote.span.start, quote.span.end), text=quote.text,
             speaker_name=speaker.name, speaker_mention=speaker.mention, mention_span=mention_span,
-            cue=quote.cue.text, confidence=quote.confidence, rule=quote.rule))
+            cue=quote.cue.text, confidence=quote.confidence, rule=quote.rule,
+            speaker_confidence=speaker_confidence(quote)))
     return quotes
+
+
+def speaker_confidence(quote: pb.Quote) -> float | None:
+    """The quote's ``speaker.confidence``; None when there is no speaker or the field is unknown.
+
+    Read by name so this client works with protos from before the field existed; if the field
+    tracks presence (``optional``), an unset one is None too.
+    """
+    if not quote.HasField("speaker"):
+        return None
+    speaker = quote.speaker
+    confidence = speaker.DESCRIPTOR.fields_by_name.get("confidence")
+    if confidence is None:
+        return None
+    if confidence.has_presence and not speaker.HasField("confidence"):
+        return None
+    return float(getattr(speaker, "confidence"))
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""Scoring predicted quotes against gold annotations, as defined in shared/eval/README.md.
+r"""Scoring predicted quotes against gold annotations, as defined in shared/eval/README.md.
 
 - A predicted quote matches a gold quote when their spans share at least half of the shorter
   span's characters; matching is one-to-one, best overlap first.
@@ -11,6 +11,46 @@
   when it matched a gold quote and, if that gold quote has a speaker, the speaker is right too.
   Predictions without a confidence (``None``) are left out of the table.
 
+Boundary figures (this project's addition), so that the results can be set beside span taggers.
+Every figure is per attribution: a predicted quote with its speaker mention and cue against the
+gold quote it was matched to by the rule above (half-overlap, one-to-one), for three parts:
+
+- content: the quote span; every gold and every predicted quote counts.
+- speaker: the predicted speaker mention span against the gold ``speaker_span``. Scored only in
+  documents whose gold gives speaker spans (PolNeAR does, the Soleimani article gives names only,
+  so it has no speaker span figures). Gold items: gold quotes with a ``speaker_span``; predicted
+  items: predicted quotes with a mention span, less those matched to a gold quote without one
+  (nothing to compare them with).
+- cue: the gold files give the cue's text only, no offsets, so a cue is compared by its text
+  within a matched quote pair (case-insensitive, whitespace collapsed); it cannot tell which
+  occurrence of "said" was meant, only that the pair's cue reads the same. Gold items: gold
+  quotes with a cue; predicted items: predicted quotes with a cue, less those matched to a gold
+  quote without one.
+
+For each part, three figures as precision / recall / F1:
+
+- exact: a hit is a matched pair whose two spans are identical (content, speaker: same start and
+  end offsets; cue: same text). Precision = hits / predicted items, recall = hits / gold items.
+- exact, trimmed: the same after trimming whitespace and punctuation (Unicode categories P*,
+  quote marks included) off both ends of each span or cue text. Conventions differ at the edges:
+  PolNeAR's content spans include the quote marks of direct quotes, this service's do not
+  (``Quote.text`` is the words inside the marks), and gold speaker spans may end in a comma.
+- token: token-level precision and recall over all items, micro-averaged: the tokens two items
+  share count only within a matched pair; precision = shared tokens / all tokens of predicted
+  items, recall = shared tokens / all tokens of gold items. Tokens are the word tokens (runs of
+  Unicode word characters, ``\w+``) inside a span, identified by their offsets; punctuation and
+  whitespace are not tokens, so a closing comma inside or outside a span costs nothing. Cue
+  tokens are the words of the cue text (lower-cased, counted as a multiset).
+
+Calibration (this project's addition): expected calibration error over ten equal-width confidence
+bins ([0, 0.1), [0.1, 0.2), ..., [0.9, 1.0], the last closed): ECE = sum over bins of
+(items in bin / all items) * |share right in bin - mean confidence in bin|. Two populations:
+
+- quote: every predicted quote that carries a confidence; right as in the reliability table.
+- speaker: predicted quotes that carry a speaker confidence (``QuoteSpeaker.confidence``, when the
+  server sends one) and are matched to a gold quote that has a speaker; right = the speaker is
+  right as the speaker accuracy scores it. Without speaker confidences the table is empty.
+
 Pure Python over plain data: no gRPC, no protobuf. Offsets are code points, end exclusive.
 Ratios with a zero denominator are reported as 0.0.
 """
@@ -18,6 +58,9 @@ Ratios with a zero denominator are reported as 0.0.
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -67,6 +110,7 @@ class PredictedQuote:
     cue: str = ""
     confidence: float | None = None  # the server's, 0 to 1; None: not given
     rule: str = ""  # how the server found it (Quote.rule); "" when not given
+    speaker_confidence: float | None = None  # QuoteSpeaker.confidence; None: not given
 
 
 @dataclass(frozen=True)
@@ -165,6 +209,124 @@ def bucket_of(confidence: float) -> int:
     return len(BUCKETS) - 1
 
 
+# Calibration bins: ten of equal width, [k/10, (k+1)/10), the last closed.
+CALIBRATION_BINS = 10
+
+
+def calibration_bin_of(confidence: float) -> int:
+    """Index of a confidence's calibration bin (rounded to 6 decimals first, as ``bucket_of``)."""
+    value = round(confidence, 6)
+    return min(CALIBRATION_BINS - 1, max(0, int(value * CALIBRATION_BINS)))
+
+
+@dataclass
+class Calibration:
+    """Predictions by confidence bin: how many, their summed confidence, how many were right."""
+
+    items: list[int] = field(default_factory=lambda: [0] * CALIBRATION_BINS)
+    confidence_sum: list[float] = field(default_factory=lambda: [0.0] * CALIBRATION_BINS)
+    right: list[int] = field(default_factory=lambda: [0] * CALIBRATION_BINS)
+
+    def add(self, confidence: float, right: bool) -> None:
+        index = calibration_bin_of(confidence)
+        self.items[index] += 1
+        self.confidence_sum[index] += min(1.0, max(0.0, confidence))
+        self.right[index] += right
+
+    @property
+    def total(self) -> int:
+        return sum(self.items)
+
+    @property
+    def ece(self) -> float:
+        """Expected calibration error; 0.0 when there is nothing to measure."""
+        total = self.total
+        return sum(abs(self.right[i] - self.confidence_sum[i]) / total
+                   for i in range(CALIBRATION_BINS)) if total else 0.0
+
+    def table(self) -> list[dict]:
+        return [{"bin": f"{i / CALIBRATION_BINS:.1f}-{(i + 1) / CALIBRATION_BINS:.1f}",
+                 "items": n, "right": self.right[i],
+                 "mean_confidence": self.confidence_sum[i] / n if n else 0.0,
+                 "accuracy": _ratio(self.right[i], n)}
+                for i, n in enumerate(self.items)]
+
+    def to_dict(self) -> dict:
+        return {"items": self.total, "right": sum(self.right), "ece": self.ece,
+                "table": self.table()}
+
+
+WORD = re.compile(r"\w+")
+
+
+def word_tokens(text: str, span: Range) -> set[Range]:
+    """The word tokens inside ``span`` of ``text``, as (start, end) offsets into ``text``."""
+    start, end = span
+    return {(start + m.start(), start + m.end()) for m in WORD.finditer(text[start:end])}
+
+
+def cue_words(cue: str) -> Counter:
+    return Counter(m.group().lower() for m in WORD.finditer(cue))
+
+
+def normal_cue(cue: str) -> str:
+    return " ".join(cue.lower().split())
+
+
+def _edge(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char).startswith("P")
+
+
+def trimmed(text: str, span: Range) -> Range:
+    """``span`` without whitespace and punctuation at either end (empty spans stay put)."""
+    start, end = span
+    while start < end and _edge(text[start]):
+        start += 1
+    while end > start and _edge(text[end - 1]):
+        end -= 1
+    return start, end
+
+
+def trimmed_cue(cue: str) -> str:
+    start, end = trimmed(cue, (0, len(cue)))
+    return normal_cue(cue[start:end])
+
+
+@dataclass
+class SpanScore:
+    """Exact and token-overlap tallies of one part of an attribution (content, speaker or cue)."""
+
+    gold: int = 0  # gold items
+    predicted: int = 0  # predicted items
+    exact: int = 0  # matched pairs with identical spans
+    exact_trimmed: int = 0  # matched pairs with identical spans once trimmed (``trimmed``)
+    gold_tokens: int = 0
+    predicted_tokens: int = 0
+    shared_tokens: int = 0  # tokens shared within matched pairs
+
+    def exact_prf(self) -> tuple[float, float, float]:
+        return _prf(self.exact, self.predicted, self.gold)
+
+    def exact_trimmed_prf(self) -> tuple[float, float, float]:
+        return _prf(self.exact_trimmed, self.predicted, self.gold)
+
+    def token_prf(self) -> tuple[float, float, float]:
+        p = _ratio(self.shared_tokens, self.predicted_tokens)
+        r = _ratio(self.shared_tokens, self.gold_tokens)
+        return p, r, _f1(p, r)
+
+    def to_dict(self) -> dict:
+        ep, er, ef = self.exact_prf()
+        xp, xr, xf = self.exact_trimmed_prf()
+        tp, tr, tf = self.token_prf()
+        return {"gold": self.gold, "predicted": self.predicted,
+                "exact": {"hits": self.exact, "precision": ep, "recall": er, "f1": ef},
+                "exact_trimmed": {"hits": self.exact_trimmed, "precision": xp, "recall": xr,
+                                  "f1": xf},
+                "token": {"gold": self.gold_tokens, "predicted": self.predicted_tokens,
+                          "shared": self.shared_tokens, "precision": tp, "recall": tr, "f1": tf}}
+
+
 @dataclass
 class Counts:
     gold: int = 0
@@ -178,10 +340,27 @@ class Counts:
     # Per confidence bucket (BUCKETS): predictions, and those that are right.
     bucket_predicted: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
     bucket_right: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+    # Boundary figures (module docstring).
+    content: SpanScore = field(default_factory=SpanScore)
+    speaker_span: SpanScore = field(default_factory=SpanScore)
+    cue: SpanScore = field(default_factory=SpanScore)
+    speaker_span_documents: int = 0  # documents whose gold gives speaker spans
+    # Calibration (module docstring).
+    quote_calibration: Calibration = field(default_factory=Calibration)
+    speaker_calibration: Calibration = field(default_factory=Calibration)
 
 
-def _ratio(numerator: int, denominator: int) -> float:
+def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else 0.0
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _prf(hits: int, predicted: int, gold: int) -> tuple[float, float, float]:
+    p, r = _ratio(hits, predicted), _ratio(hits, gold)
+    return p, r, _f1(p, r)
 
 
 @dataclass
@@ -235,6 +414,13 @@ class Report:
             "speaker": {"gold_with_speaker": c.with_speaker, "correct": c.speaker_right,
                         "accuracy": self.speaker_accuracy},
             "reliability": self.reliability(),
+            "spans": {"content": c.content.to_dict(),
+                      "speaker": {**c.speaker_span.to_dict(),
+                                  "documents": c.speaker_span_documents},
+                      "cue": c.cue.to_dict()},
+            "calibration": {"bins": CALIBRATION_BINS,
+                            "quote": c.quote_calibration.to_dict(),
+                            "speaker": c.speaker_calibration.to_dict()},
         }
         if errors:
             result["errors"] = [asdict(error) for error in self.errors]
@@ -278,16 +464,76 @@ def evaluate(pairs: Iterable[tuple[GoldDocument, Sequence[PredictedQuote]]]) -> 
                         "wrong_speaker", gold_doc.id, quote.span, quote.text, quote.type,
                         expected_speaker=quote.speaker or _slice(gold_doc.text, quote.speaker_span),
                         predicted_speaker=_said_by(found)))
+            if (found is not None and quote.has_speaker
+                    and found.speaker_confidence is not None):
+                counts.speaker_calibration.add(found.speaker_confidence,
+                                               speaker_correct(quote, found))
+        _score_spans(counts, gold_doc, predicted, pairs_found)
         matched_predictions = set(by_gold.values())
         for p, quote in enumerate(predicted):
             if quote.confidence is not None:
                 bucket = bucket_of(quote.confidence)
                 counts.bucket_predicted[bucket] += 1
                 counts.bucket_right[bucket] += p in right
+                counts.quote_calibration.add(quote.confidence, p in right)
             if p not in matched_predictions:
                 errors.append(Error("spurious", gold_doc.id, quote.span, quote.text, quote.type,
                                     predicted_speaker=_said_by(quote)))
     return Report(documents, counts, errors)
+
+
+def _score_spans(counts: Counts, gold_doc: GoldDocument, predicted: Sequence[PredictedQuote],
+                 pairs: Sequence[tuple[int, int]]) -> None:
+    """Add one document's exact and token tallies (module docstring) to ``counts``."""
+    text, gold = gold_doc.text, gold_doc.quotes
+    gold_of = {p: g for g, p in pairs}
+
+    def tally(score: SpanScore, gold_items: Sequence[int], predicted_items: Sequence[int],
+              same, tokens_of_gold, tokens_of_predicted, shared) -> None:
+        score.gold += len(gold_items)
+        score.predicted += len(predicted_items)
+        score.gold_tokens += sum(len(tokens_of_gold(gold[g])) for g in gold_items)
+        score.predicted_tokens += sum(len(tokens_of_predicted(predicted[p]))
+                                      for p in predicted_items)
+        gold_set = set(gold_items)
+        for p in predicted_items:
+            g = gold_of.get(p)
+            if g is None or g not in gold_set:
+                continue
+            strict, edges = same(gold[g], predicted[p])
+            score.exact += strict
+            score.exact_trimmed += edges
+            score.shared_tokens += shared(tokens_of_gold(gold[g]),
+                                          tokens_of_predicted(predicted[p]))
+
+    def shared_set(a: set, b: set) -> int:
+        return len(a & b)
+
+    def shared_multiset(a: Counter, b: Counter) -> int:
+        return sum((a & b).values())
+
+    tally(counts.content, range(len(gold)), range(len(predicted)),
+          lambda g, p: (g.span == p.span, trimmed(text, g.span) == trimmed(text, p.span)),
+          lambda g: word_tokens(text, g.span), lambda p: word_tokens(text, p.span), shared_set)
+
+    if any(q.speaker_span is not None for q in gold):
+        counts.speaker_span_documents += 1
+        gold_items = [g for g, q in enumerate(gold) if q.speaker_span is not None]
+        predicted_items = [p for p, q in enumerate(predicted) if q.mention_span is not None
+                           and (p not in gold_of or gold[gold_of[p]].speaker_span is not None)]
+        tally(counts.speaker_span, gold_items, predicted_items,
+              lambda g, p: (g.speaker_span == p.mention_span,
+                            trimmed(text, g.speaker_span) == trimmed(text, p.mention_span)),
+              lambda g: word_tokens(text, g.speaker_span),
+              lambda p: word_tokens(text, p.mention_span), shared_set)
+
+    gold_items = [g for g, q in enumerate(gold) if q.cue.strip()]
+    predicted_items = [p for p, q in enumerate(predicted) if q.cue.strip()
+                       and (p not in gold_of or gold[gold_of[p]].cue.strip())]
+    tally(counts.cue, gold_items, predicted_items,
+          lambda g, p: (normal_cue(g.cue) == normal_cue(p.cue),
+                        trimmed_cue(g.cue) == trimmed_cue(p.cue)),
+          lambda g: cue_words(g.cue), lambda p: cue_words(p.cue), shared_multiset)
 
 
 def _slice(text: str, span: Range | None) -> str:
@@ -321,6 +567,36 @@ def format_text(report: Report, *, show_errors: bool = False) -> str:
     for row in report.reliability():
         share = f"{row['accuracy']:.3f}" if row["quotes"] else "-"
         lines.append(f"  {row['bucket']:<10} {row['quotes']:>6} {row['right']:>6} {share:>6}")
+    lines.append("")
+    lines.append("boundaries (per matched quote pair; definitions: clients/evaluation.py)")
+    lines.append(f"  {'part':<8} {'figure':<14} {'P':>6} {'R':>6} {'F1':>6}  {'hits/gold':>11}")
+    for name, score in (("content", c.content), ("speaker", c.speaker_span), ("cue", c.cue)):
+        if name == "speaker" and not c.speaker_span_documents:
+            lines.append(f"  {name:<8} -              (the gold gives no speaker spans)")
+            continue
+        for figure, (p, r, f), hits in (
+                ("exact", score.exact_prf(), f"{score.exact}/{score.gold}"),
+                ("exact, trimmed", score.exact_trimmed_prf(),
+                 f"{score.exact_trimmed}/{score.gold}"),
+                ("token", score.token_prf(), "")):
+            lines.append(f"  {name:<8} {figure:<14} {p:>6.3f} {r:>6.3f} {f:>6.3f}  {hits:>11}")
+    if c.speaker_span_documents and c.speaker_span_documents < report.documents:
+        lines.append(f"  (speaker: the {c.speaker_span_documents} of {report.documents} documents "
+                     f"whose gold gives speaker spans)")
+    for name, calibration in (("quote", c.quote_calibration),
+                              ("speaker", c.speaker_calibration)):
+        lines.append("")
+        if not calibration.total:
+            lines.append(f"calibration, {name} confidence: none in the predictions")
+            continue
+        lines.append(f"calibration, {name} confidence: ECE {calibration.ece:.3f} over "
+                     f"{calibration.total} (10 equal-width bins)")
+        lines.append(f"  {'bin':<8} {'items':>6} {'right':>6} {'mean conf':>9} {'share':>6}")
+        for row in calibration.table():
+            if not row["items"]:
+                continue
+            lines.append(f"  {row['bin']:<8} {row['items']:>6} {row['right']:>6} "
+                         f"{row['mean_confidence']:>9.3f} {row['accuracy']:>6.3f}")
     if show_errors:
         lines.append("")
         lines.append(f"errors ({len(report.errors)}):")

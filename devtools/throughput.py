@@ -43,6 +43,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="documents per DocumentParser.parse call (default: %(default)s)")
     p.add_argument("--threads", type=int, default=2,
                    help="torch.set_num_threads value (default: %(default)s)")
+    p.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
+                   help="tagger and parser arithmetic, as the server's --parse-precision "
+                        "(default: %(default)s)")
     p.add_argument("--warmup", type=int, default=1,
                    help="documents parsed (and extracted) once before timing (default: %(default)s)")
     p.add_argument("--official-models-dir", default=None,
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
     spec = resolve_models(official_dir=args.official_models_dir)
     started = time.perf_counter()
-    parser = DocumentParser(spec, torch_threads=args.threads)
+    parser = DocumentParser(spec, torch_threads=args.threads, precision=args.precision)
     load_seconds = time.perf_counter() - started
     rss_after_load = peak_rss_mib()
 
@@ -168,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         "model": spec.label,
         "model_source": spec.source,
         "threads": args.threads,
+        "precision": parser.precision,
         "batch": args.batch,
         "docs": len(texts),
         "warmup_docs": len(warm_texts),
@@ -200,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     scope = "parse + extraction" if extracted else "parse only: extraction " + extraction
-    print(f"model {spec.label} ({spec.source}), torch threads {args.threads}, batch {args.batch}, "
+    print(f"model {spec.label} ({spec.source}), {parser.precision}, torch threads {args.threads}, "
+          f"batch {args.batch}, "
           f"{len(texts)} docs ({words} words) after {len(warm_texts)} warm-up doc(s)")
     print(f"  {scope}")
     print(f"  load {load_seconds:.1f}s  parse {parse_seconds:.2f}s  "

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Reproduce the figures of docs/ACCURACY.md: start a local server, score it on the shared gold
-# files (soleimani, polnear train sample), print the text reports and keep the JSON ones.
+# files (soleimani, polnear train sample, polnear dev), print the text reports and keep the JSON
+# ones.
 #
 #   scripts/accuracy.sh [OUT_DIR]        (default OUT_DIR: /tmp/quotes-accuracy)
 #
 # Environment: THREADS (parser CPU threads, default 2), PORT (gRPC port, default 50599),
-# BATCH (documents per call, default 16), PYTHON (default: the repo's .venv, else python3).
-# Writes OUT_DIR/{soleimani,polnear-train-sample}.json (the report as JSON, with the list of
-# errors), .txt (the printed text report) and OUT_DIR/server.log.
+# BATCH (documents per call, default 16), PYTHON (default: the repo's .venv, else python3),
+# SETS (the gold files to score, by name, default "soleimani polnear-train-sample polnear-dev").
+# Writes OUT_DIR/NAME.json for each set (the report as JSON, with the list of errors), NAME.txt
+# (the printed text report) and OUT_DIR/server.log.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -65,7 +67,7 @@ until "$PYTHON" -m clients.cli health --target "$target" --timeout 2 >/dev/null 
     sleep 1
 done
 
-for name in soleimani polnear-train-sample; do
+for name in ${SETS:-soleimani polnear-train-sample polnear-dev}; do
     gold="$eval_dir/$name-gold.jsonl"
     echo "== $name ($gold)"
     start=$SECONDS

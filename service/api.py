@@ -31,12 +31,14 @@ class Extractor:
     """Finds the quotes of texts in this process."""
 
     def __init__(self, *, official_models_dir: str | None = None, torch_threads: int = 1,
-                 batch_size: int = 8, parser=None, quote_scorer: str = "bundled") -> None:
+                 batch_size: int = 8, parse_precision: str = "auto", parser=None,
+                 quote_scorer: str = "bundled") -> None:
         self.official_models_dir = official_models_dir
         # as the server's --quote-scorer: "bundled", "off" (the rules alone) or a model file
         self.quote_scorer = quote_scorer
         self._scorer = None
         self.torch_threads = torch_threads
+        self.parse_precision = parse_precision  # service/nlp/precision.py
         self.batch_size = batch_size
         self._parser = parser
         self._lock = threading.Lock()
@@ -50,7 +52,8 @@ class Extractor:
                 from service.nlp.pipeline import DocumentParser
 
                 self._parser = DocumentParser(resolve_models(self.official_models_dir),
-                                              torch_threads=self.torch_threads)
+                                              torch_threads=self.torch_threads,
+                                              precision=self.parse_precision)
             return self._parser
 
     @property

@@ -162,7 +162,8 @@ class QuoteServer:
         from service.nlp.pipeline import DocumentParser
 
         spec = resolve_models(self.settings.official_models_dir)
-        parser = DocumentParser(spec, torch_threads=self.settings.torch_threads)
+        parser = DocumentParser(spec, torch_threads=self.settings.torch_threads,
+                                precision=self.settings.parse_precision)
         log.info("warmed up in %.1fs", parser.warm_up())
         self.set_parser(parser, serve=serve)
 

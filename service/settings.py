@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from service.nlp.precision import PRECISIONS
+
 ENV_PREFIX = "QUOTES_"
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -49,6 +51,9 @@ class Settings:
     max_batch_words: int = 6000
     max_batch_delay_ms: float = 5.0
     torch_threads: int = 2
+    # Tagger and parser arithmetic (service/nlp/precision.py): auto = bfloat16 where the CPU
+    # computes it natively (about 1.2x the parse speed, ~0.1% of words parsed differently).
+    parse_precision: str = "auto"
     # Server processes sharing the port, each with its own models; 0: one per torch_threads
     # available CPUs (service/workers.py).
     workers: int = 0
@@ -94,6 +99,9 @@ class Settings:
         if self.max_queued_documents < self.max_batch_size:
             problems.append(f"max_queued_documents ({self.max_queued_documents}) must be at least "
                             f"max_batch_size ({self.max_batch_size}): a full batch call must fit")
+        if self.parse_precision not in PRECISIONS:
+            problems.append(f"parse_precision must be one of {', '.join(PRECISIONS)}, "
+                            f"not {self.parse_precision!r}")
         if self.log_format not in LOG_FORMATS:
             problems.append(
                 f"log_format must be one of {', '.join(LOG_FORMATS)}, not {self.log_format!r}")
@@ -177,6 +185,10 @@ _KNOBS = (
           "when the parser is idle, how long a batch waits for more documents after the oldest "
           "arrived", "MS"),
     _Knob("torch_threads", "--torch-threads", int, "CPU threads the parser uses", "N"),
+    _Knob("parse_precision", "--parse-precision", str,
+          "tagger and parser arithmetic: float32 (exact), bfloat16 (faster on CPUs with native "
+          "bfloat16, about 0.1%% of words parsed differently), auto (bfloat16 where native)",
+          "NAME", PRECISIONS),
     _Knob("workers", "--workers", _workers,
           "server processes on the port, each with its own models ('auto' or 0: one per "
           "--torch-threads CPUs available, at least 1)", "N"),

@@ -35,6 +35,18 @@ def parser() -> DocumentParser:
     return DocumentParser(resolve_models(), torch_threads=1)
 
 
+@pytest.fixture
+def float32_parser(parser: DocumentParser) -> Iterator[DocumentParser]:
+    """The shared parser on float32 arithmetic for one test: what Stanza's own path computes,
+    bit for bit (the default, bfloat16 where the CPU has it, differs on about 0.1% of words)."""
+    chosen = parser.precision
+    parser.set_precision("float32")
+    try:
+        yield parser
+    finally:
+        parser.set_precision(chosen)
+
+
 @pytest.fixture(scope="session")
 def server(parser: DocumentParser) -> Iterator[QuoteServer]:
     """A serving server shared by the tests that do not need special settings."""

@@ -46,7 +46,8 @@ def _parse_tuples(docs):
             for doc in docs for sentence in doc.sentences for w in sentence.words]
 
 
-def test_news_batches_parse_as_stanzas_batches(parser):
+def test_news_batches_parse_as_stanzas_batches(float32_parser):
+    parser = float32_parser
     assert set(batching.install(parser.pipeline, budget=400)) == {"pos", "depparse"}
     try:
         texts = [json.loads(line)["text"] for line in NEWS.read_text().splitlines()]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from clients.cli import main, predicted_quotes
+from clients.cli import main, predicted_quotes, quote_parts, speaker_confidence
 from clients.client import QuoteClient
 from clients.evaluation import evaluate, load_gold
 from conftest import TEXT
@@ -31,6 +31,55 @@ def test_extract_text_format(capsys, target, tmp_path):
     assert "type:    direct" in out
     assert "speaker: " in out and "Esper" in out
     assert "cue:     " in out
+
+
+SPLIT = ('"We have been patient for months," Delgado told reporters, "but nobody wanted this '
+         'strike."\n\nKhamenei said Washington "can\'t do anything."')
+
+
+def test_extract_text_shows_quotes_as_read(capsys, target, tmp_path):
+    article = tmp_path / "split.txt"
+    article.write_text(SPLIT, encoding="utf-8")
+    code, out, err = run(capsys, "extract", str(article), "--target", target)
+    assert code == 0, err
+    lines = out.splitlines()
+    # The split quote: its two parts, each on its own line in quote marks, no attribution.
+    first = lines.index("\u201cWe have been patient for months,\u201d")
+    assert lines[first + 1] == "\u201cbut nobody wanted this strike.\u201d"
+    assert lines[first + 2].startswith("  type:    direct")
+    # Readable text, not an escaped string: the mixed quote keeps its own marks as written.
+    assert 'Washington "can\'t do anything.' in out
+    assert "\\" not in out
+    quote_lines = [line for line in lines if line and not line.startswith(("  ", "=="))]
+    assert not any("told reporters" in line for line in quote_lines)
+
+
+def test_quote_parts_read_off_the_marks():
+    assert quote_parts('X," he said, "Y', "direct") == ["X,", "Y"]
+    assert quote_parts("X,\u201d said Ann Lee, the mayor. \u201cY.", "direct") == ["X,", "Y."]
+    # A new paragraph of the same quotation reopens without closing: a new part, nothing lost.
+    assert quote_parts("First.\n\n\u201cSecond.", "direct") == ["First.", "Second."]
+    # Words between two quoted pieces are left out; words after a last close are kept.
+    assert quote_parts("go vote\u201d and then \u201cgo home", "direct") == ["go vote", "go home"]
+    assert quote_parts("done\u201d, he", "direct") == ["done", ", he"]
+    # Indirect and mixed quotes are one part, their quoted words kept; whitespace runs and
+    # control characters cannot break the layout or reach the terminal.
+    assert quote_parts('Washington "can\'t do anything."', "mixed") == [
+        'Washington "can\'t do anything."']
+    assert quote_parts("the two\nwere\t killed\x1b[2J", "indirect") == ["the two were killed[2J"]
+    assert quote_parts(" ", "direct") == []
+
+
+def test_speaker_confidence_is_read_when_the_proto_has_it():
+    from quotes.v1 import quote_service_pb2 as pb
+
+    assert speaker_confidence(pb.Quote(text="x")) is None  # no speaker
+    quote = pb.Quote(text="x", speaker=pb.QuoteSpeaker(name="Ann"))
+    if "confidence" in pb.QuoteSpeaker.DESCRIPTOR.fields_by_name:
+        quote.speaker.confidence = 0.75
+        assert speaker_confidence(quote) == pytest.approx(0.75)
+    else:  # a proto from before the field: no speaker confidence, not an error
+        assert speaker_confidence(quote) is None
 
 
 def test_extract_json_from_stdin(capsys, target, monkeypatch):
@@ -122,7 +171,9 @@ def test_eval_text(capsys, target, gold_file):
                          "--batch-size", "1")
     assert code == 0, err
     assert "documents  2" in out and "quotes     gold 2" in out
-    for label in ("precision", "recall", "f1", "recall direct", "speaker accuracy", "errors ("):
+    for label in ("precision", "recall", "f1", "recall direct", "speaker accuracy", "errors (",
+                  "content  exact, trimmed", "speaker  token", "cue      exact",
+                  "calibration, quote confidence: ECE"):
         assert label in out
 
 
@@ -134,6 +185,14 @@ def test_eval_json(capsys, target, gold_file):
     assert report["recall_by_type"]["direct"]["gold"] == 2
     assert report["matched"] == 2  # both quotes are plain '"X," NAME said.' cases
     assert "errors" not in report
+    # Boundaries: both contents are the words inside the marks once the comma is trimmed, both
+    # cues read "said"; only g1's gold gives a speaker span, and the mention shares "Mark Esper".
+    spans = report["spans"]
+    assert spans["content"]["exact_trimmed"]["hits"] == 2
+    assert spans["cue"]["exact"]["hits"] == 2
+    assert spans["speaker"]["documents"] == 1 and spans["speaker"]["gold"] == 1
+    assert spans["speaker"]["token"]["shared"] >= 2
+    assert report["calibration"]["quote"]["items"] == report["predicted"]
     # The CLI scores exactly what the server answers, as clients.evaluation defines it.
     gold = load_gold(gold_file)
     with QuoteClient(target, timeout=60) as client:

@@ -7,8 +7,9 @@ import struct
 
 import pytest
 
-from clients.evaluation import (GoldDocument, GoldQuote, PredictedQuote, bucket_of, evaluate,
-                                format_text, load_gold, match, speaker_correct)
+from clients.evaluation import (Calibration, GoldDocument, GoldQuote, PredictedQuote, bucket_of,
+                                calibration_bin_of, evaluate, format_text, load_gold, match,
+                                speaker_correct)
 
 
 def test_match_needs_half_of_the_shorter_span():
@@ -191,3 +192,130 @@ def test_shared_gold_files_load():
         for document in load_gold(path):
             for quote in document.quotes:
                 assert 0 <= quote.span[0] <= quote.span[1] <= len(document.text)
+
+
+# --- boundary figures and calibration ---------------------------------------------------------
+
+BOUNDARY_TEXT = ('"We will win," Anna Berg, the mayor, said on Monday. '
+                 'Officials said that the plan failed. He told reporters nothing.')
+
+
+def _at(phrase: str, after: int = 0) -> tuple[int, int]:
+    start = BOUNDARY_TEXT.index(phrase, after)
+    return start, start + len(phrase)
+
+
+def _boundary_document() -> tuple[GoldDocument, list[PredictedQuote]]:
+    # PolNeAR style gold: content with its quote marks and its "that", speaker NPs with their
+    # appositions and commas, cue text only.
+    gold = GoldDocument("b", BOUNDARY_TEXT, (
+        GoldQuote("direct", _at('"We will win,"'), speaker_span=_at("Anna Berg, the mayor,"),
+                  cue="said"),
+        GoldQuote("indirect", _at("that the plan failed"), speaker_span=_at("Officials"),
+                  cue="said"),
+        GoldQuote("indirect", _at("nothing"), speaker_span=_at("He"), cue="told reporters"),
+    ))
+    predicted = [
+        PredictedQuote("direct", _at("We will win,"), mention_span=_at("Anna Berg"), cue="said",
+                       confidence=0.95, speaker_confidence=0.9),
+        PredictedQuote("indirect", _at("the plan failed"), mention_span=_at("Officials"),
+                       cue="said:", confidence=0.8, speaker_confidence=0.6),
+        # Spurious, with a speaker and a cue: costs precision in every part.
+        PredictedQuote("indirect", _at("on Monday"), mention_span=_at("He"), cue="said",
+                       confidence=0.15),
+    ]
+    return gold, predicted
+
+
+def test_exact_trimmed_and_token_figures_per_part():
+    counts = evaluate([_boundary_document()]).counts
+    content, speaker, cue = counts.content, counts.speaker_span, counts.cue
+    # Content: no span is identical; once the quote marks are trimmed the direct quote is; the
+    # indirect one still differs by "that". Tokens: 3 + 4 + 1 gold, 3 + 3 + 2 predicted, the
+    # matched pairs share 3 + 3 (the spurious quote and the missed one share nothing).
+    assert (content.gold, content.predicted, content.exact, content.exact_trimmed) == (3, 3, 0, 1)
+    assert (content.gold_tokens, content.predicted_tokens, content.shared_tokens) == (8, 8, 6)
+    assert content.token_prf() == pytest.approx((6 / 8, 6 / 8, 6 / 8))
+    assert content.exact_trimmed_prf() == pytest.approx((1 / 3, 1 / 3, 1 / 3))
+    # Speaker: "Officials" is exact; "Anna Berg" against "Anna Berg, the mayor," is not, even
+    # trimmed; the spurious quote's "He" is a predicted item with no pair.
+    assert (speaker.gold, speaker.predicted, speaker.exact, speaker.exact_trimmed) == (3, 3, 1, 1)
+    assert (speaker.gold_tokens, speaker.predicted_tokens, speaker.shared_tokens) == (6, 4, 3)
+    p, r, f = speaker.token_prf()
+    assert (p, r) == pytest.approx((3 / 4, 3 / 6)) and f == pytest.approx(2 * p * r / (p + r))
+    assert counts.speaker_span_documents == 1
+    # Cue, by text within the pair: "said" exact, "said:" only once trimmed; "told reporters"
+    # was missed with its quote.
+    assert (cue.gold, cue.predicted, cue.exact, cue.exact_trimmed) == (3, 3, 1, 2)
+    assert (cue.gold_tokens, cue.predicted_tokens, cue.shared_tokens) == (4, 3, 2)
+
+
+def test_speaker_spans_only_where_the_gold_gives_them():
+    # Gold with names only (like the Soleimani article): no speaker span figures at all.
+    named = GoldDocument("n", BOUNDARY_TEXT, (
+        GoldQuote("indirect", _at("the plan failed"), speaker="Officials", cue="said"),))
+    prediction = PredictedQuote("indirect", _at("the plan failed"), speaker_name="Officials",
+                                mention_span=_at("Officials"), cue="said")
+    report = evaluate([(named, [prediction])])
+    assert report.counts.speaker_span_documents == 0
+    assert (report.counts.speaker_span.gold, report.counts.speaker_span.predicted) == (0, 0)
+    assert "the gold gives no speaker spans" in format_text(report)
+    # In a document with spans, a prediction matched to a gold quote without one is not judged.
+    mixed = GoldDocument("m", BOUNDARY_TEXT, (
+        GoldQuote("indirect", _at("the plan failed"), speaker="Officials", cue="said"),
+        GoldQuote("indirect", _at("nothing"), speaker_span=_at("He"), cue="told")))
+    report = evaluate([(mixed, [prediction, PredictedQuote("indirect", _at("nothing"),
+                                                           mention_span=_at("He"), cue="told")])])
+    score = report.counts.speaker_span
+    assert (score.gold, score.predicted, score.exact) == (1, 1, 1)
+
+
+def test_boundary_figures_in_the_report_formats():
+    report = evaluate([_boundary_document()])
+    spans = report.to_dict()["spans"]
+    assert spans["content"]["exact_trimmed"]["hits"] == 1
+    assert spans["speaker"]["documents"] == 1
+    assert spans["cue"]["token"] == {"gold": 4, "predicted": 3, "shared": 2,
+                                     "precision": pytest.approx(2 / 3),
+                                     "recall": pytest.approx(2 / 4),
+                                     "f1": pytest.approx(4 / 7)}
+    lines = format_text(report).splitlines()
+    assert "  content  exact, trimmed  0.333  0.333  0.333          1/3" in lines
+    assert "  cue      exact           0.333  0.333  0.333          1/3" in lines
+    # The headline figures are unchanged by the new ones.
+    assert report.precision == pytest.approx(2 / 3) and report.recall == pytest.approx(2 / 3)
+
+
+def test_calibration_bins_and_ece():
+    assert [calibration_bin_of(c) for c in (0.0, 0.0999, 0.1, 0.55, 0.9, 1.0, -0.2, 1.3)] == [
+        0, 0, 1, 5, 9, 9, 0, 9]
+    as_float32 = struct.unpack("f", struct.pack("f", 0.7))[0]
+    assert calibration_bin_of(as_float32) == 7
+    calibration = Calibration()
+    for confidence, right in ((0.95, True), (0.95, False), (0.15, False), (0.15, False),
+                              (0.55, True)):
+        calibration.add(confidence, right)
+    # Bins 0.9: 2 items, mean 0.95, half right; 0.1: 2, mean 0.15, none right; 0.5: 1, 0.55, right.
+    assert calibration.ece == pytest.approx((2 * 0.45 + 2 * 0.15 + 1 * 0.45) / 5)
+    rows = {row["bin"]: row for row in calibration.table()}
+    assert rows["0.9-1.0"] == {"bin": "0.9-1.0", "items": 2, "right": 1,
+                               "mean_confidence": pytest.approx(0.95), "accuracy": 0.5}
+    assert Calibration().ece == 0.0 and Calibration().total == 0
+
+
+def test_quote_and_speaker_calibration_from_evaluate():
+    report = evaluate([_boundary_document()])
+    quote = report.counts.quote_calibration
+    # Quote right = matched with the speaker right: the first two (speaker by span overlap).
+    assert (quote.total, sum(quote.right)) == (3, 2)
+    assert quote.ece == pytest.approx((abs(1 - 0.95) + abs(1 - 0.8) + abs(0 - 0.15)) / 3)
+    # Speaker: only found quotes whose gold has a speaker and that carry a speaker confidence.
+    speaker = report.counts.speaker_calibration
+    assert (speaker.total, sum(speaker.right)) == (2, 2)
+    assert speaker.ece == pytest.approx((0.1 + 0.4) / 2)
+    as_dict = report.to_dict()["calibration"]
+    assert as_dict["bins"] == 10 and as_dict["speaker"]["items"] == 2
+    text = format_text(report)
+    assert "calibration, quote confidence: ECE 0.133 over 3" in text
+    # Without speaker confidences the speaker table says so.
+    assert "speaker confidence: none in the predictions" in format_text(evaluate([_document()]))

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from stanza.models.common import chuliu_edmonds
 
 from service.nlp import fastpath
@@ -63,7 +64,8 @@ def test_scores_by_head_equal_each_dependents_own_product():
     assert torch.allclose(fast_depparse._scores_by_head(dependents, which, per_head), expected, atol=1e-5)
 
 
-def test_pipeline_parses_the_article_as_stanza_does(parser):
+def test_pipeline_parses_the_article_as_stanza_does(float32_parser):
+    parser = float32_parser
     model = parser.pipeline.processors["depparse"].trainer.model
     assert "predict" in vars(model), "load_pipeline should install the fast predictor"
     text = NEWS
@@ -181,3 +183,72 @@ def test_collate_helpers_match_stanzas():
         assert collate.sort_all([rows, names], lens) == data.sort_all([rows, names], lens)
     nested = [[[1, 2], [3, 4]], [[5, 6]]]  # feature ids per word: Stanza's own handles it
     assert torch.equal(collate.get_long_tensor(nested, 2), data.get_long_tensor(nested, 2))
+
+
+def _analyses(parsed):
+    return [(w.text, w.lemma, w.upos, w.xpos, w.feats, w.head, w.deprel, w.start, w.end, w.sentence,
+             w.children) for w in parsed.words], parsed.sentences
+
+
+def test_column_documents_parse_as_stanza_documents(parser):
+    from service.nlp.fastpath.columns import ColumnDocument
+    from service.nlp.pipeline import to_parsed_document
+
+    texts = [NEWS, "“Fine,” she said.", "", "No quote here"]
+    assert isinstance(parser.segment(NEWS)[0].content, ColumnDocument)
+    on_columns = parser.parse(texts)
+    on_documents = [to_parsed_document([doc], text)
+                    for doc, text in zip(parser.parse_stanza(texts), texts)]
+    assert len(on_columns[0].words) > 500
+    assert [_analyses(d) for d in on_columns] == [_analyses(d) for d in on_documents]
+
+
+def test_column_document_reads_back_what_stanza_words_would():
+    from stanza.models.common.doc import Document
+
+    from service.nlp.fastpath.columns import ColumnDocument
+
+    sentences = [[("_", 0, 1), ("runs", 2, 6)], [("Yes", 7, 10)]]
+    columns = ColumnDocument(sentences)
+    stanza = Document([[{"text": t, "start_char": s, "end_char": e} for t, s, e in sentence]
+                       for sentence in sentences])
+    tags = [["_", "NN", "_"], ["VERB", "_", "Number=Sing"], [None, "UH", "_"]]
+    arcs = [[0, "root"], ["1", "_"], [0, "root"]]
+    for doc in (columns, stanza):
+        doc.set(["upos", "xpos", "feats"], tags)
+        doc.set(["lemma"], ["_", "_", "yes"])
+        doc.set(("head", "deprel"), arcs)
+    fields = ["text", "upos", "xpos", "feats", "lemma", "head", "deprel"]
+    assert columns.get(fields, as_sentences=True) == stanza.get(fields, as_sentences=True)
+    assert columns.get("text") == stanza.get("text") == ["_", "runs", "Yes"]
+
+
+def test_bfloat16_layers_switch_on_and_off_and_change_few_words(parser):
+    from service.nlp import precision
+
+    chosen = parser.precision
+    try:
+        assert parser.set_precision("float32") == "float32"
+        assert precision.current(parser.pipeline) == "float32"
+        exact = parser.parse([NEWS])[0]
+        assert parser.set_precision("bfloat16") == "bfloat16"
+        assert precision.current(parser.pipeline) == "bfloat16"
+        rounded = parser.parse([NEWS])[0]
+        assert parser.set_precision("float32") == "float32"
+        again = parser.parse([NEWS])[0]
+    finally:
+        parser.set_precision(chosen)
+    assert _analyses(again) == _analyses(exact)  # switching back restores the exact path
+    arcs = [(w.head, w.deprel, w.upos) for w in exact.words]
+    changed = sum(a != b for a, b in zip(arcs, [(w.head, w.deprel, w.upos) for w in rounded.words]))
+    assert len(arcs) > 500 and changed <= len(arcs) // 100
+
+
+def test_auto_precision_follows_the_cpu():
+    from service.nlp import precision
+
+    expected = "bfloat16" if precision.native_bfloat16() else "float32"
+    assert precision.resolve("auto") == expected
+    assert precision.resolve("float32") == "float32"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        precision.resolve("int8")

@@ -128,10 +128,17 @@ def test_article_subjects_are_labelled_nsubj(parser):
 
 @pytest.mark.skipif(not (evaluate.TREEBANK / "en_ewt-ud-dev.conllu").is_file(),
                     reason="UD English-EWT not present")
-def test_dev_las_has_not_regressed(bundled_nlp):
-    split, count, recorded_las = evaluate.regression_figure()
+@pytest.mark.parametrize("arithmetic", ["float32", "bfloat16"])
+def test_dev_las_has_not_regressed(bundled_nlp, arithmetic):
+    from service.nlp import precision
+
+    split, count, recorded_las = evaluate.regression_figure(precision=arithmetic)
     _spec, nlp = bundled_nlp
-    result = evaluate.evaluate_gold_tokens(nlp, evaluate.read_treebank(split, count))
+    precision.use(nlp, arithmetic)
+    try:
+        result = evaluate.evaluate_gold_tokens(nlp, evaluate.read_treebank(split, count))
+    finally:
+        precision.use(nlp, "float32")
     assert result["LAS"] >= recorded_las - 1.0, (
-        f"LAS on the first {count} {split} sentences fell to {result['LAS']} "
+        f"{arithmetic} LAS on the first {count} {split} sentences fell to {result['LAS']} "
         f"(docs/MODELS.md records {recorded_las})")

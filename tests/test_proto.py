@@ -38,7 +38,9 @@ def test_buf_breaking_against_the_previous_api():
     if subprocess.run(["git", "cat-file", "-e", PREVIOUS_API_COMMIT], cwd=ROOT,
                       capture_output=True).returncode != 0:
         pytest.skip(f"commit {PREVIOUS_API_COMMIT} not in this clone's history")
-    result = subprocess.run([buf, "breaking", "--against", f".git#ref={PREVIOUS_API_COMMIT}"],
+    # depth: buf clones 50 commits by default, and the previous API is further back than that
+    against = f".git#ref={PREVIOUS_API_COMMIT},depth=1000"
+    result = subprocess.run([buf, "breaking", "--against", against],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -16,7 +16,7 @@ Order of work:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from service.attribution import cues as cue_lexicon
@@ -27,7 +27,7 @@ from service.attribution.quote_marks import QuotedRegion, find_quoted_regions
 from service.attribution.rules import Rule
 from service.attribution.spans import (Attribution, Cue, Quote, QuoteType, Resolution, Span,
                                       Speaker)
-from service.attribution.speakers import SpeakerResolver, make_mention
+from service.attribution.speakers import Mention, SpeakerResolver, make_mention
 
 if TYPE_CHECKING:
     from service.attribution.scorer import QuoteScorer
@@ -115,6 +115,12 @@ def _reported_clauses(work: _Work) -> None:
     doc, regions, cues, found, claimed_regions = (work.doc, work.regions, work.cues, work.found,
                                                   work.claimed_regions)
     quoted = _quote_test(regions)
+
+    def is_cue(w: Word) -> bool:
+        return cues[w.index] is not None
+
+    cut_at_naming: set[int] = set()  # naming verbs cut out of an earlier cue's report
+
     for word in doc.words:
         according_source = cue_lexicon.according_to(doc, word)
         if according_source is not None:
@@ -125,6 +131,15 @@ def _reported_clauses(work: _Work) -> None:
                                        according_source, Rule.ACCORDING, claimed_regions))
             continue
         match = cues[word.index]
+        if match is None and word.index in cut_at_naming:
+            # 'said X and called Y "Z"' (cut from X's report below): the naming act is the
+            # speaker's own quote, cue "called". Not otherwise: PolNeAR leaves 'called Y "Z"'
+            # unmarked, a label more often than a report.
+            clause = reported.naming_content(doc, word, is_cue, quoted)
+            if clause is not None:
+                found.append(_classify(doc, clause, regions, word, word.lemma.lower(), Span(word.start, word.end),
+                                       reported.speaker_head(doc, word, quoted=quoted), Rule.OBJECT, claimed_regions))
+            continue
         if match is None or _inside_any(word.start, regions):
             continue
         closing = None if match.manner_only else reported.closing_inverted_attribution(doc, word)
@@ -144,7 +159,9 @@ def _reported_clauses(work: _Work) -> None:
             clause = reported.object_content(doc, word, match.lemma)
         if clause is None:
             continue
-        clause = reported.cut_nested_reports(doc, clause, word, lambda w: cues[w.index] is not None)
+        namings = [w for w in clause.words if w.index > word.index and reported.naming_act(doc, w, is_cue)]
+        clause = reported.cut_nested_reports(doc, clause, word, lambda w: is_cue(w) or reported.naming_act(doc, w, is_cue))
+        cut_at_naming.update(w.index for w in namings if clause is None or w.start >= clause.end)
         if clause is None:
             continue
         # Manner verbs report quoted words, and the topic of talk ('spoke about [X]').
@@ -414,15 +431,16 @@ class _QuotationPass:
         doc, regions = self.doc, self.regions
         n_words = sum(1 for w in words if w.upos != "PUNCT")
         fills_paragraph = _fills_paragraph(doc.text, region)
+        # d) the next sentence of a quotation attributed just before, in the same paragraph:
+        #    '"X," she said. "Y."' -> one quote, however short Y ('"Nobody wanted this strike."')
+        if fills_paragraph or _is_sentence(words) or _whole_sentences(doc, region, words):
+            previous = _previous_attributed(self.found + self.out, regions, k)
+            if previous is not None and _continues_in_paragraph(doc, regions[k - 1], region, previous):
+                previous.continue_into(k, region.content.end)
+                return 1
         if n_words <= SCARE_QUOTE_MAX_WORDS and not fills_paragraph:
             return 1  # scare quotes / titles: not speech
         if not fills_paragraph and not _is_sentence(words):
-            return 1
-        # d) the next sentence of a quotation attributed just before, in the same paragraph:
-        #    '"X," she said. "Y."' -> one quote
-        previous = _previous_attributed(self.found + self.out, regions, k)
-        if previous is not None and _continues_in_paragraph(doc, regions[k - 1], region, previous):
-            previous.continue_into(k, region.content.end)
             return 1
         # e) a quotation standing alone: the speaker of the quote before it, if near enough
         before = [f for f in self.by_start + self.out
@@ -509,6 +527,11 @@ def _attribution_adjacent(doc: ParsedDocument, region: QuotedRegion, cue: Word,
             i -= 1
         # ... and so does an apposition after it: 'Michele Bachmann, [Republican of Minnesota,] told'
         allowed |= {w.index for w in _apposition_after(doc, speaker)}
+        head = doc.head_of(speaker)
+        if speaker.rel == "appos" and head is not None and head.upos in ("NOUN", "PROPN"):
+            # ... and the description a name is in apposition to: 'the union's general
+            # secretary, [Mark Hughes], wrote'
+            allowed |= {w.index for w in doc.subtree(head) if w.upos not in ("VERB", "AUX")}
     extra = [w for w in gap if w.index not in allowed and w.upos != "PUNCT"]
     return len(extra) <= 2
 
@@ -597,6 +620,15 @@ def _fills_paragraph(text: str, region: QuotedRegion) -> bool:
     return text[line_start:region.open_mark.start].strip() == "" and len(text[region.outer.end:line_end].strip()) <= 2
 
 
+def _whole_sentences(doc: ParsedDocument, region: QuotedRegion, words: list[Word]) -> bool:
+    """A quotation that opens its sentence and ends it ('"Nobody wanted this strike."'): a
+    sentence of speech however short, not a title or scare quote inside someone's sentence."""
+    content = [w for w in words if w.upos != "PUNCT"]
+    return (bool(content) and region.close_mark is not None and _at_sentence_start(doc, region)
+            and doc.text[region.content.start:region.content.end].rstrip()[-1:] in (".", "!", "?", "\u2026")
+            and any(w.upos in ("VERB", "AUX") for w in content))
+
+
 def _is_sentence(words: list[Word]) -> bool:
     """A quotation that is a clause of its own (has a verb and ends like a sentence)."""
     has_verb = any(w.upos in ("VERB", "AUX") for w in words)
@@ -659,7 +691,7 @@ def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegio
             speaker.mention, speaker.mention_span = head.text, Span(head.start, head.end)
             speaker.resolution = Resolution.RELATIVE_ANTECEDENT
         else:
-            speaker, linked = resolver.resolve(make_mention(doc, head))
+            speaker, linked = resolver.resolve(_source_mention(doc, f, make_mention(doc, head)))
         speakers_by_head[f.speaker_head.index] = speaker
         resolved[i] = (speaker, linked)
     names = {e.speaker_id: (e.name, e.kind) for e in resolver.entities}
@@ -673,6 +705,21 @@ def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegio
             confidence=_confidence(f, speaker, linked), sentence_index=f.sentence,
             rule=f.how.label))
     return Attribution(quotes=quotes, speakers=resolver.index())
+
+
+def _source_mention(doc: ParsedDocument, f: _Found, mention: Mention) -> Mention:
+    """'according to [figures published by the agency]': a description's mention is the whole
+    source phrase, as PolNeAR marks sources, not its head noun ("figures") alone."""
+    if f.how is not Rule.ACCORDING or f.cue is None or mention.form != "nominal" \
+            or f.cue.text.lower() != "according":
+        return mention
+    end = reported.according_to_phrase_end(doc, f.cue, f.speaker_head)
+    words = [w for w in doc.words[f.cue.index + 2:end + 1]]
+    if not words or not (words[0].index <= mention.head.index <= words[-1].index) \
+            or f.span.start < words[-1].end and words[0].start < f.span.end:
+        return mention
+    text = doc.text[words[0].start:words[-1].end]
+    return replace(mention, words=words, text=text, span=Span(words[0].start, words[-1].end), name=text)
 
 
 def _confidence(f: _Found, speaker: Speaker | None, linked: bool) -> float:

@@ -142,11 +142,60 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
             span = doc.subtree(late)
             if late.index > cue.index and span[-1].index + 1 == words[0].index:
                 words = span + words
+    if words and words[0].index > cue.index and lemma not in ADDRESSEE_VERBS:
+        words = _trim(words)
+        words = _subject_left_behind(doc, cue, words, clause_head) + words if words else words
     words = _cut_trailing_participle(_trim(words))
     words = _trim(words)
     if not words or not _has_predicate(words, doc) or _is_relative_word(words[0]):
         return None  # "said Friday", "said X, [a broker in Tampa]", "[which he ...]": no report
     return ReportedClause(words, Rule.COMPLEMENT)
+
+
+_NP_UPOS = ("DET", "ADJ", "NOUN", "PROPN", "NUM")
+# Prepositions that join a noun to the head noun of a subject ('talks [with] pilots').
+_NP_PREPOSITIONS = ("with", "of", "for", "from", "between", "over", "on", "in", "at", "against", "about")
+
+
+def _noun_run_before(doc: ParsedDocument, k: int, stop: int) -> list[Word]:
+    """The noun phrase words (no time words) ending at index ``k``, not reaching ``stop``."""
+    run: list[Word] = []
+    while k > stop:
+        w = doc.words[k]
+        if not (w.upos in _NP_UPOS or w.xpos in ("PRP$", "POS")) or is_time_word(doc, w):
+            break
+        run.insert(0, w)
+        k -= 1
+    return run if any(w.upos in ("NOUN", "PROPN") for w in run) else []
+
+
+def _subject_left_behind(doc: ParsedDocument, cue: Word, words: list[Word], clause_head: Word) -> list[Word]:
+    """'said [talks with pilots] were continuing', parsed with "talks" as the cue's object or
+    oblique and the clause starting at "were" (no subject) or at "with" (a subject with a
+    preposition): the noun phrase between the cue and such a clause is the clause's subject.
+    Only right after the cue, an adverb, a time phrase or "that", and never across a comma."""
+    first = words[0]
+    subjects = [s for s in doc.children(clause_head, "nsubj", "nsubj:pass", "expl", "csubj")
+                if s.index < clause_head.index]
+    opens_with_preposition = first.upos == "ADP" and first.lemma.lower() in _NP_PREPOSITIONS
+    if subjects and not opens_with_preposition or not any(
+            _is_finite(v) for v in [clause_head] + doc.children(clause_head, "aux", "aux:pass", "cop")):
+        return []  # ('urged [X] to act': an infinitive's subject is the cue's object)
+    run = _noun_run_before(doc, first.index - 1, cue.index)
+    if run and not opens_with_preposition and run[0].index - 1 > cue.index:
+        # 'talks [with] pilots': one prepositional modifier of the subject's head noun
+        joiner = doc.words[run[0].index - 1]
+        head_run = _noun_run_before(doc, joiner.index - 1, cue.index) \
+            if joiner.upos == "ADP" and joiner.lemma.lower() in _NP_PREPOSITIONS else []
+        if head_run:
+            run = head_run + [joiner] + run
+    if not run:
+        return []
+    before = doc.words[run[0].index - 1]
+    if not (before.index == cue.index or before.head == cue.index and before.rel == "compound:prt"
+            or is_time_word(doc, before) or before.upos == "ADV" or before.lemma.lower() == "that"):
+        return []
+    return run
 
 
 def parenthetical_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | None:
@@ -182,17 +231,42 @@ def parenthetical_clause(doc: ParsedDocument, cue: Word) -> ReportedClause | Non
     return ReportedClause(words, Rule.PARENTHETICAL)
 
 
-def according_to_clause(doc: ParsedDocument, according: Word, source: Word) -> ReportedClause | None:
-    """'X happened, according to Y' / 'According to Y, X happened': X is the sentence without the
-    according-to phrase (read off the surface, which is steadier than the attachment)."""
+def according_to_phrase_end(doc: ParsedDocument, according: Word, source: Word) -> int:
+    """Index of the last word of 'according to [Y]': Y's phrase, up to a comma where it runs on."""
     sentence = doc.sentence_of(according)
+    # 'According to figures published by the agency, X': the phrase is the part of the sentence
+    # the root's child above "according" spans, however the parse hung it (here "figures" on
+    # "published"), when it opens the sentence and a comma closes it.
+    phrase = according
+    while phrase.head >= 0 and doc.words[phrase.head].rel != "root" and phrase.rel != "root":
+        phrase = doc.words[phrase.head]
+    if phrase.rel != "root":
+        words = doc.subtree(phrase)
+        last = words[-1].index
+        if words[0].index == according.index and last - words[0].index + 1 == len(words) \
+                and last + 1 < sentence.stop - 1 and doc.words[last + 1].text == ",":
+            return last
+        # ... or, where the parse made the source's participle the main verb ('According to a
+        # complaint filed by X, Y'), up to the first comma when no finite verb comes before it.
+        opening = all(w.upos == "PUNCT" for w in doc.words[sentence.start:according.index])
+        comma = next((w.index for w in doc.words[according.index + 2:sentence.stop - 1] if w.text == ","), None)
+        if opening and comma is not None and comma > according.index + 2 and not any(
+                w.xpos in FINITE_XPOS for w in doc.words[according.index + 2:comma]):
+            return comma - 1
     phrase_end = max([according.index + 1] + [w.index for w in doc.subtree(source)
                                                if according.index < w.index < sentence.stop])
     # the source phrase ends at the next comma, if it runs on
     for k in range(according.index + 2, phrase_end + 1):
         if doc.words[k].text in (",", ";"):
-            phrase_end = k - 1
-            break
+            return k - 1
+    return phrase_end
+
+
+def according_to_clause(doc: ParsedDocument, according: Word, source: Word) -> ReportedClause | None:
+    """'X happened, according to Y' / 'According to Y, X happened': X is the sentence without the
+    according-to phrase (read off the surface, which is steadier than the attachment)."""
+    sentence = doc.sentence_of(according)
+    phrase_end = according_to_phrase_end(doc, according, source)
     before = [w for w in doc.words[sentence.start:according.index]]
     after = [w for w in doc.words[phrase_end + 1:sentence.stop]]
     if len([w for w in before if w.upos != "PUNCT"]) >= 3:
@@ -265,6 +339,15 @@ def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Wor
         after = _nominal_after(doc, cue)
         if after is not None:
             return after
+    head = doc.head_of(cue)
+    if depth == 0 and head is not None and head.index < cue.index and quoted(head) and not quoted(cue):
+        # '"X. Y," the union's leader, Mark Hughes, wrote': the parse joined the attribution's
+        # verb to a verb inside the quotation; its subject is the noun phrase between them
+        surface = subject_by_surface(doc, cue, quoted)
+        if surface is not None and all(not quoted(w) and w.upos not in ("VERB", "AUX")
+                                       for w in doc.words[surface.index:cue.index]) \
+                and any(quoted(w) for w in doc.words[max(0, surface.index - 8):surface.index]):
+            return surface
     nearby = _nominal_before(doc, cue)
     if nearby is not None and cue.rel in ("root", "parataxis", "ccomp", "conj") and not doc.children(cue, "nsubj:pass"):
         return nearby
@@ -291,6 +374,9 @@ def _speaker_by_parse(doc: ParsedDocument, cue: Word, depth: int, quoted) -> Wor
 # Verbs whose object is an artifact or a target rather than a message: 'wrote [a letter]',
 # 'posted [a photo]', 'defended [the decision]', 'pressed [the senator]'.
 NO_OBJECT_CONTENT = lexicon.words("no_object_content")  # 'adding to her lead': "add" reports only clauses
+# ... and objects that are no message whatever the verb: 'tweeted [a large picture of a flag]'.
+MEDIA_OBJECTS = lexicon.words("media_objects")
+NAMING_VERBS = lexicon.words("naming_verbs")
 
 
 def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause | None:
@@ -327,6 +413,8 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
         # accused [X of Y], criticized [X for Y], described [X as Y]
         extras = [e for e in doc.children(cue, "obl", "advcl", "xcomp") if e.index > obj.index and any(
             k.lemma.lower() in ("of", "for", "as") for k in doc.children(e, "case", "mark"))]
+        if obj.lemma.lower() in MEDIA_OBJECTS and not extras:
+            return None  # 'tweeted a picture of a flag': shared, not said ('described the video as X' is)
         if obj.upos == "PRON" and obj.lemma.lower() not in ("yes", "no", "nothing", "something", "everything") \
                 and not extras:
             return None  # 'praised him': a target, not a report; 'accused him [of X]' is one
@@ -352,6 +440,31 @@ def object_content(doc: ParsedDocument, cue: Word, lemma: str) -> ReportedClause
     if not words or (len(words) == 1 and words[0].lemma.lower() not in ("yes", "no")):
         return None
     return ReportedClause(words, shape)
+
+
+def naming_act(doc: ParsedDocument, verb: Word, is_cue) -> bool:
+    """'Reid said the decision was wrong and [called] the hiring freeze "reckless"': a naming verb
+    without a subject of its own, coordinated under an earlier cue (the parse may hang it inside
+    the reported clause), is the speaker's second act, not part of what was said."""
+    if verb.lemma.lower() not in NAMING_VERBS or verb.rel != "conj" or doc.children(verb, *SUBJECT_RELS):
+        return False
+    head = doc.head_of(verb)
+    while head is not None:
+        if head.index < verb.index and is_cue(head):
+            return True
+        head = doc.head_of(head)
+    return False
+
+
+def naming_content(doc: ParsedDocument, verb: Word, is_cue, quoted) -> ReportedClause | None:
+    """What a naming act (``naming_act``) calls something, when it is in quote marks: 'called
+    [the hiring freeze "reckless"]'. None when nothing after the verb is quoted."""
+    if not naming_act(doc, verb, is_cue):
+        return None
+    words = _trim([w for w in _contiguous(doc.subtree(verb), verb) if w.index > verb.index])
+    if len(words) < 2 or not any(quoted(w) for w in words if w.upos != "PUNCT"):
+        return None
+    return ReportedClause(words, Rule.OBJECT)
 
 
 def _subtree_start(doc: ParsedDocument, head: Word) -> int:

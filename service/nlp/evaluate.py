@@ -34,7 +34,8 @@ MODELS_DOC = REPO_ROOT / "docs" / "MODELS.md"
 GOLD_TOKEN_METRICS = ("UPOS", "XPOS", "UFeats", "Lemmas", "UAS", "LAS")
 RAW_TEXT_METRICS = ("Tokens", "Sentences", "UPOS", "LAS")
 # The figure the regression test holds the models to, e.g. <!-- regression: dev_first_400_las=78.12 -->
-REGRESSION_LINE = re.compile(r"<!-- regression: (\w+?)_first_(\d+)_las=([\d.]+) -->")
+# One line per parse precision: "<!-- regression: ..." (float32), "<!-- regression bfloat16: ...".
+REGRESSION_LINE = re.compile(r"<!-- regression(?: (\w+))?: (\w+?)_first_(\d+)_las=([\d.]+) -->")
 
 
 @dataclass(frozen=True)
@@ -124,12 +125,12 @@ def evaluate_raw_text(parser, sentences: list[GoldSentence]) -> dict:
     return score("".join(s.conllu for s in sentences), predicted, RAW_TEXT_METRICS)
 
 
-def regression_figure(doc: Path = MODELS_DOC) -> tuple[str, int, float]:
-    """(split, sentences, LAS) from the regression line in docs/MODELS.md."""
-    match = REGRESSION_LINE.search(doc.read_text(encoding="utf-8"))
-    if not match:
-        raise ValueError(f"no regression line ({REGRESSION_LINE.pattern}) in {doc}")
-    return match.group(1), int(match.group(2)), float(match.group(3))
+def regression_figure(doc: Path = MODELS_DOC, precision: str = "float32") -> tuple[str, int, float]:
+    """(split, sentences, LAS) from the regression line of ``precision`` in docs/MODELS.md."""
+    for match in REGRESSION_LINE.finditer(doc.read_text(encoding="utf-8")):
+        if (match.group(1) or "float32") == precision:
+            return match.group(2), int(match.group(3)), float(match.group(4))
+    raise ValueError(f"no {precision} regression line ({REGRESSION_LINE.pattern}) in {doc}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,11 +140,15 @@ def main(argv: list[str] | None = None) -> int:
                     "unless official models are configured (default: the models the server picks)")
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default: %(default)s)")
     ap.add_argument("--max-sentences", type=int, help="score only the first N sentences")
+    ap.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="float32",
+                    help="tagger and parser arithmetic, as the server's --parse-precision "
+                         "(default: %(default)s)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
 
     import torch
 
+    from service.nlp import precision
     from service.nlp.models import load_pipeline, resolve_models
     from service.nlp.pipeline import DocumentParser
 
@@ -153,20 +158,24 @@ def main(argv: list[str] | None = None) -> int:
     fd, pred_name = tempfile.mkstemp(prefix=f"ewt-{args.split}-gold-tokens-", suffix=".conllu")
     os.close(fd)
     pred_file = Path(pred_name)
-    gold_tokens = evaluate_gold_tokens(load_pipeline(spec), sentences, pred_file)
+    nlp = load_pipeline(spec)
+    chosen = precision.use(nlp, args.precision)
+    gold_tokens = evaluate_gold_tokens(nlp, sentences, pred_file)
     gold_tokens["predicted_conllu"] = str(pred_file)
-    raw_text = evaluate_raw_text(DocumentParser(spec, torch_threads=args.threads), sentences)
+    raw_text = evaluate_raw_text(DocumentParser(spec, torch_threads=args.threads,
+                                                precision=chosen), sentences)
     report = {
         "split": args.split, "sentences": len(sentences), "words": gold_tokens["words"],
         "models": {"name": spec.name, "version": spec.version, "source": spec.source,
                    "dir": str(spec.resources_dir)},
-        "torch_threads": args.threads, "gold_tokens": gold_tokens, "raw_text": raw_text,
+        "torch_threads": args.threads, "precision": chosen, "gold_tokens": gold_tokens,
+        "raw_text": raw_text,
     }
     if args.json:
         print(json.dumps(report))
         return 0
     print(f"UD English-EWT {args.split}: {len(sentences)} sentences, {gold_tokens['words']} words; "
-          f"models {spec.label} ({spec.source}, {spec.resources_dir})")
+          f"models {spec.label} ({spec.source}, {spec.resources_dir}), {chosen}")
     metrics = list(dict.fromkeys(RAW_TEXT_METRICS[:2] + GOLD_TOKEN_METRICS))
     print(f"{'':12}" + "".join(f"{m:>10}" for m in metrics))
     for name, scores in (("gold tokens", gold_tokens), ("raw text", raw_text)):
@@ -176,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
           f"words/s ({gold_tokens['words']} words in {gold_tokens['seconds']:.1f} s)")
     print(f"predicted CoNLL-U (gold tokens): {gold_tokens['predicted_conllu']}")
     if args.max_sentences:
-        print(f"<!-- regression: {args.split}_first_{len(sentences)}_las={gold_tokens['LAS']:.2f} -->")
+        label = "regression" if chosen == "float32" else f"regression {chosen}"
+        print(f"<!-- {label}: {args.split}_first_{len(sentences)}_las={gold_tokens['LAS']:.2f} -->")
     return 0
 
 

@@ -16,6 +16,9 @@ from typing import Any, Protocol
 
 from service.attribution import lexicon
 from service.attribution.parsed import ParsedDocument, Word
+from service.nlp.fastpath import columns
+from service.nlp import precision as parse_precision
+from service.nlp.fastpath.columns import ColumnDocument
 from service.nlp.models import ModelSpec, load_pipeline
 from service.nlp.segmenter import NewsSegmenter
 
@@ -77,7 +80,7 @@ class DocumentParser:
     """
 
     def __init__(self, spec: ModelSpec, *, torch_threads: int = 2, use_gpu: bool = False,
-                 batch_tokens: int = 5000) -> None:
+                 batch_tokens: int = 5000, precision: str = "auto") -> None:
         import torch
 
         torch.set_num_threads(torch_threads)
@@ -88,8 +91,12 @@ class DocumentParser:
         self._batch_tokens = batch_tokens
         self._nlp = load_pipeline(spec, use_gpu=use_gpu, batch_tokens=batch_tokens)
         self._after_tokenize = [name for name in self._nlp.processors if name != "tokenize"]
-        log.info("loaded %s (%s) in %.1fs with %d torch threads", spec.label, spec.source,
-                 time.perf_counter() - started, torch_threads)
+        # Parse ColumnDocuments rather than Stanza Documents where every step supports them.
+        self._on_columns = columns.supports(self._nlp)
+        # float32 or bfloat16 ("auto": bfloat16 where the CPU has it; service/nlp/precision.py)
+        self.precision = parse_precision.use(self._nlp, "float32" if use_gpu else precision)
+        log.info("loaded %s (%s) in %.1fs with %d torch threads, %s", spec.label, spec.source,
+                 time.perf_counter() - started, torch_threads, self.precision)
 
     # --- the Parser protocol ---------------------------------------------------------------
 
@@ -102,30 +109,10 @@ class DocumentParser:
         """``text`` tokenized and split into sentences, as one piece or, with ``piece_words``,
         as consecutive runs of whole sentences of at most that many words (a longer sentence is
         a piece of its own). Thread-safe; no model involved."""
-        import stanza
-        from stanza.models.common.doc import END_CHAR, START_CHAR, TEXT
-
-        normalised = normalise_for_parsing(text)
-        sentences = [
-            # offsets as fields, not as a MISC string Stanza would parse back word by word
-            [{TEXT: normalised[tok.start:tok.end], START_CHAR: tok.start, END_CHAR: tok.end}
-             for tok in sentence]
-            for sentence in self._segmenter.split(text)
-        ]
-        runs: list[list] = []
-        run: list = []
-        words = 0
-        for sentence in sentences:
-            if run and piece_words is not None and words + len(sentence) > piece_words:
-                runs.append(run)
-                run, words = [], 0
-            run.append(sentence)
-            words += len(sentence)
-        if run or not runs:
-            runs.append(run)
-        # Every piece carries the whole normalised text and document-level offsets.
-        return [Piece(sum(len(sentence) for sentence in run),
-                      stanza.Document(run, text=normalised)) for run in runs]
+        runs = self._sentence_runs(text, piece_words)
+        if self._on_columns:
+            return [Piece(sum(map(len, run)), ColumnDocument(run)) for run in runs]
+        return self._stanza_pieces(runs, text)
 
     def parse_pieces(self, pieces: list[Piece]) -> None:
         """Parse ``pieces`` (of any documents) together, in place."""
@@ -135,13 +122,23 @@ class DocumentParser:
     def assemble(self, pieces: list[Piece], text: str) -> ParsedDocument:
         """One document's parsed pieces, in order, as its ``ParsedDocument`` over ``text`` (the
         caller's text: same length and offsets as the normalised text that was parsed)."""
-        return to_parsed_document([piece.content for piece in pieces], text)
+        contents = [piece.content for piece in pieces]
+        if contents and isinstance(contents[0], ColumnDocument):
+            return columns.to_parsed_document(contents, text)
+        return to_parsed_document(contents, text)
 
     # --- for the NLP room's own tools (evaluation, benchmarks, tests) -----------------------
 
     def parse_stanza(self, texts: list[str]) -> list:
         """``parse`` returning Stanza Documents (with the normalised text)."""
-        return [piece.content for piece in self._parse_whole(texts)]
+        return [piece.content for piece in self._parse_whole(texts, stanza_documents=True)]
+
+    def set_precision(self, precision: str) -> str:
+        """Switch the tagger's and parser's arithmetic (``precision.PRECISIONS``) between batches;
+        returns the one in use now."""
+        with self._lock:
+            self.precision = parse_precision.use(self._nlp, precision)
+        return self.precision
 
     def warm_up(self, rounds: int = 3) -> float:
         """Parse a built-in news text ``rounds`` times; returns the seconds it took.
@@ -160,31 +157,72 @@ class DocumentParser:
         """The Stanza pipeline (for benchmarks and tests; callers parse through ``parse``)."""
         return self._nlp
 
-    def _parse_whole(self, texts: list[str]) -> list[Piece]:
-        pieces = [piece for text in texts for piece in self.segment(text)]
+    def _parse_whole(self, texts: list[str], *, stanza_documents: bool = False) -> list[Piece]:
+        if stanza_documents:
+            pieces = [piece for text in texts
+                      for piece in self._stanza_pieces(self._sentence_runs(text), text)]
+        else:
+            pieces = [piece for text in texts for piece in self.segment(text)]
         self.parse_pieces(pieces)
         return pieces
 
+    def _sentence_runs(self, text: str, piece_words: int | None = None) -> list[list[list]]:
+        """Runs of sentences, each sentence its words as (text, start, end) over the normalised
+        text, each run at most ``piece_words`` words unless one sentence is longer."""
+        normalised = normalise_for_parsing(text)
+        runs: list[list] = []
+        run: list = []
+        words = 0
+        for sentence in self._segmenter.split(text):
+            if run and piece_words is not None and words + len(sentence) > piece_words:
+                runs.append(run)
+                run, words = [], 0
+            run.append([(normalised[tok.start:tok.end], tok.start, tok.end) for tok in sentence])
+            words += len(sentence)
+        if run or not runs:
+            runs.append(run)
+        return runs
+
+    @staticmethod
+    def _stanza_pieces(runs: list[list[list]], text: str) -> list[Piece]:
+        import stanza
+        from stanza.models.common.doc import END_CHAR, START_CHAR, TEXT
+
+        normalised = normalise_for_parsing(text)
+        # Offsets as fields, not as a MISC string Stanza would parse back word by word; every
+        # piece carries the whole normalised text and document-level offsets.
+        return [Piece(sum(map(len, run)), stanza.Document(
+                    [[{TEXT: word, START_CHAR: start, END_CHAR: end} for word, start, end in sentence]
+                     for sentence in run], text=normalised))
+                for run in runs]
+
     def _process(self, docs: list) -> None:
         with self._lock:
-            # Our documents arrive tokenized and split; Stanza's tokenize step would only
-            # deep-copy them (a tenth of the parse time), so the pipeline starts after it.
-            self._nlp.process(docs, processors=self._after_tokenize)
+            if docs and isinstance(docs[0], ColumnDocument):
+                columns.process(self._nlp, docs)
+            else:
+                # Our documents arrive tokenized and split; Stanza's tokenize step would only
+                # deep-copy them (a tenth of the parse time), so the pipeline starts after it.
+                self._nlp.process(docs, processors=self._after_tokenize)
 
 
 def parse_with_stanza_path(parser: DocumentParser, texts: list[str]) -> list:
     """``parser.parse_stanza`` as Stanza alone would do it: its batches and batch tensors,
     vocabulary lookups, tagger output, depparse predictor and decoder, lemmatizer batches, its
-    tokenize step. Same parses, slower; benchmarks and tests measure and compare with it."""
+    tokenize step, float32. The same parses as a float32 parser, slower; benchmarks and tests
+    measure and compare with it."""
     from service.nlp import fastpath
 
-    docs = [piece.content for text in texts for piece in parser.segment(text)]
+    docs = [piece.content for text in texts
+            for piece in parser._stanza_pieces(parser._sentence_runs(text), text)]
     with parser._lock:
         fastpath.uninstall(parser._nlp)
+        parse_precision.use(parser._nlp, "float32")
         try:
             return parser._nlp(docs)
         finally:
             fastpath.install(parser._nlp, parser._batch_tokens)
+            parse_precision.use(parser._nlp, parser.precision)
 
 
 def to_parsed_document(docs: list, text: str) -> ParsedDocument:

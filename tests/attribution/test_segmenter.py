@@ -59,3 +59,23 @@ def test_question_then_capitalised_sentence_without_speech_verb_still_splits(seg
 def test_single_line_break_before_a_lower_case_word_does_not_end_the_sentence(segmenter):
     text = "Obama, who called it a hate\ncrime, spoke on Thursday.\nHe left."
     assert sentences(segmenter, text) == ["Obama, who called it a hate\ncrime, spoke on Thursday.", "He left."]
+
+
+@pytest.mark.parametrize("symbols", ["😀", "★", "👍🏽", "👨\u200d👩\u200d👧", "❤️", "🇺🇸", "\u200b"])
+def test_symbol_tokens_are_left_out_and_the_words_keep_their_offsets(segmenter, symbols):
+    text = f'{symbols} "Hi there,"{symbols} Maria Lopez said. {symbols}'
+    tokens = [t for sentence in segmenter.split(text) for t in sentence]
+    assert [t.text for t in tokens] == ['"', "Hi", "there", ",", '"', "Maria", "Lopez", "said", "."]
+    assert all(text[t.start:t.end] == t.text for t in tokens)
+
+
+def test_words_with_marks_or_symbols_inside_stay_words(segmenter):
+    # a combining tilde inside a name, a soft hyphen inside a word, a keycap digit
+    text = "Pen\u0303a said co\u00adoperation was 1\ufe0f\u20e3 priority."
+    assert [t.text for t in segmenter.tokenize(text)] == [
+        "Pen\u0303a", "said", "co\u00adoperation", "was", "1\ufe0f\u20e3", "priority", "."]
+
+
+def test_a_symbol_glued_to_an_opening_mark_does_not_make_it_a_closing_one(segmenter):
+    text = 'The crowd cheered.😀"We won," she said.'
+    assert sentences(segmenter, text) == ["The crowd cheered.", '"We won," she said.']

@@ -18,7 +18,7 @@ FOLDER = Path(__file__).parent
 CUE_LEMMAS = FOLDER / "cue_lemmas.txt"
 
 LISTS = ("addressee_verbs", "attribution_verbs", "bare_clause_lemmas", "belief_verbs",
-         "group_words", "infinitive_verbs", "inversion_lemmas", "no_object_content",
+         "group_words", "infinitive_verbs", "inversion_lemmas", "media_objects", "naming_verbs", "no_object_content",
          "non_report_marks", "opening_adverbs", "person_nouns", "pronominal_determiners",
          "question_verbs", "time_words", "titles", "topic_cases", "topic_on_verbs", "weekdays")
 

@@ -11,6 +11,8 @@ swap it back (benchmarks and tests compare the two paths):
 - ``collate``: padding in one numpy fill, sorting by index (module functions: applied
   process-wide by ``process_patches``, with the cycle finder, while any pipeline uses them).
 - ``lemma``: a dictionary-only lemmatizer asks its dictionary without building seq2seq batches.
+- ``columns``: with all of the above, documents are parsed as per-word columns, not Stanza
+  Document objects (``DocumentParser`` chooses; ``parse_stanza`` keeps Stanza Documents).
 
 Each leaves models it does not know (transition parsers, other tagger layouts) alone.
 """

@@ -94,8 +94,7 @@ def _parse(processor, document):
     from stanza.models.common.utils import unsort
     from stanza.models.depparse.data import DataLoader
 
-    if any(word.upos is None and word.xpos is None for sentence in document.sentences
-           for word in sentence.words):
+    if any(upos is None and xpos is None for upos, xpos in document.get([doc.UPOS, doc.XPOS])):
         raise ValueError("POS not run before depparse!")
     loader = DataLoader(document, processor.config["batch_size"], processor.config, processor.pretrain,
                         vocab=processor.vocab, evaluation=True, sort_during_eval=True)
@@ -110,6 +109,6 @@ def _parse(processor, document):
             preds += processor.trainer.predict(batch, resolve_head_constraints=resolve)
     preds = unsort(preds, order)
     loader.doc.set((doc.HEAD, doc.DEPREL), [y for x in preds for y in x])
-    for sentence in loader.doc.sentences:
+    for sentence in getattr(loader.doc, "sentences", ()):  # a ColumnDocument has no objects to link
         sentence.build_dependencies()
     return loader.doc

@@ -25,8 +25,6 @@ from __future__ import annotations
 import logging
 import types
 
-from stanza.models.common import chuliu_edmonds
-
 log = logging.getLogger(__name__)
 
 
@@ -52,6 +50,7 @@ def decode_tree(scores):
     best single-root one: when every word's best head already forms such a tree no search is
     needed, and otherwise a plain Chu-Liu-Edmonds search usually finds it."""
     import numpy as np
+    from stanza.models.common import chuliu_edmonds
 
     greedy = scores.copy()
     np.fill_diagonal(greedy, -np.inf)
