@@ -28,7 +28,7 @@ SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DEV_GOLD = SHARED_EVAL / "polnear-dev-gold.jsonl"
 # PolNeAR dev through the shipped model (docs/ACCURACY.md, 'Learned quote scorer'); a change
 # that loses more than the margin fails here.
-DEV_F1 = 0.881
+DEV_F1 = 0.883
 DEV_MARGIN = 0.01
 
 
