@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy
 import pytest
 
+from clients.client import QuoteClient
 from clients.evaluation import evaluate, load_gold
 from devtools import train_quote_scorer as training
 from service.attribution.extractor import extract
@@ -74,6 +75,21 @@ def test_the_scorer_keeps_the_quotation_and_drops_what_is_not_speech(parser, sco
     # speakers whose every quote was dropped leave the index; the others keep their counts
     assert {e.speaker_id for e in scored.speakers} == {q.speaker.speaker_id for q in scored.quotes if q.speaker}
     assert sum(e.quote_count for e in scored.speakers) == sum(1 for q in scored.quotes if q.speaker)
+
+
+def test_the_server_answers_with_the_scorer_unless_it_is_off(make_server, parser, scorer):
+    answers = {}
+    for choice in ("bundled", "off"):
+        server = make_server(quote_scorer=choice)
+        with QuoteClient(f"127.0.0.1:{server.port}", timeout=60) as client:
+            answers[choice] = client.extract(TEXT).quotes
+    [doc] = parser.parse([TEXT])
+    for choice, expected in (("bundled", extract(doc, scorer)), ("off", extract(doc))):
+        assert [(q.span.start, q.span.end) for q in answers[choice]] == [
+            (q.span.start, q.span.end) for q in expected.quotes], choice
+        assert [q.confidence for q in answers[choice]] == pytest.approx(
+            [q.confidence for q in expected.quotes], abs=1e-6), choice
+    assert len(answers["bundled"]) < len(answers["off"])
 
 
 def test_without_a_scorer_the_rules_answer_alone(parser):
