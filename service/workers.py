@@ -84,6 +84,7 @@ def _worker_main(settings: Settings, index: int, ready: Any, go: Any) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    _stop_when_orphaned(stop, index)
     server.start()
     try:
         server.load_models(serve=False)
@@ -100,6 +101,21 @@ def _worker_main(settings: Settings, index: int, ready: Any, go: Any) -> None:
     server.stop().wait()
     server.exit_now_if_parsing()
     log.info("worker %d stopped", index)
+
+
+def _stop_when_orphaned(stop: threading.Event, index: int, every: float = 1.0) -> None:
+    """Stop the worker when its parent is gone. A parent killed outright (SIGKILL, the OOM
+    killer) cannot stop its workers, and they would go on serving the port unsupervised, with
+    no metrics endpoint, after the parent's supervisor (systemd, a test) believes it stopped."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while not stop.wait(every):
+            if os.getppid() != parent:
+                log.warning("worker %d: the server process %d is gone; stopping", index, parent)
+                stop.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class _WorkerTag(logging.Filter):

@@ -94,3 +94,13 @@ def test_two_workers_serve_one_port_with_one_metrics_endpoint(two_workers):
     assert output.index("all 2 workers ready") > output.rindex("warmed up")
     started = time.monotonic()
     assert not serving(target) and time.monotonic() - started < 10  # the port is closed
+
+
+def test_workers_stop_when_the_server_process_is_killed(two_workers):
+    process, target, _metrics_port = two_workers
+    assert wait_until(lambda: serving(target), timeout=180), \
+        process.stdout.read() if process.poll() is not None else "not SERVING"
+    process.kill()  # SIGKILL: the parent cannot stop its workers itself
+    process.wait(30)
+    # Orphaned workers notice within a second and stop; nothing serves the port any more.
+    assert wait_until(lambda: not serving(target), timeout=60), "workers outlived their server"
