@@ -42,7 +42,9 @@ def main() -> None:
         "precision" in inspect.signature(DocumentParser).parameters else {}
     parser = DocumentParser(resolve_models(), torch_threads=1, **options)
     parser.parse(texts[:2])  # warm up
-    takes_text = len(inspect.signature(extract).parameters) == 2  # 5876d2d
+    required = [p for p in inspect.signature(extract).parameters.values()
+                if p.default is inspect.Parameter.empty]
+    takes_text = len(required) == 2  # 5876d2d: extract(doc, text)
     words = 0
     cpu, wall = time.process_time(), time.perf_counter()
     for i in range(0, len(texts), 8):
