@@ -8,6 +8,7 @@
     quotes-dev render-monitoring     regenerate the dashboard JSON and the PrometheusRule
     quotes-dev render-dashboard ...  the dashboard's panels as a PNG from a running Prometheus
     quotes-dev gen-proto [--check]   regenerate the gRPC code from proto/
+    quotes-dev train-speaker-ranker  train the speaker ranker on gold quotes (PolNeAR train)
 
 ``quotes-dev COMMAND --help`` explains each. Accuracy through the service: ``quotes eval`` (and
 scripts/accuracy.sh, which starts a server for it).
@@ -29,6 +30,8 @@ COMMANDS = {
                           "regenerate the Grafana dashboard and the PrometheusRule"),
     "render-dashboard": ("devtools.render_dashboard", "dashboard panels to PNG via Prometheus"),
     "gen-proto": ("devtools.gen_proto", "regenerate the gRPC code from proto/"),
+    "train-speaker-ranker": ("devtools.speaker_ranker",
+                             "train the speaker ranker on gold quotes (PolNeAR train split)"),
 }
 
 

@@ -26,6 +26,9 @@ from service.attribution.quote_marks import QuotedRegion, find_quoted_regions
 from service.attribution.rules import Rule
 from service.attribution.spans import (Attribution, Cue, Quote, QuoteType, Resolution, Span,
                                       Speaker)
+from service.attribution.speaker_ranking import (FALLBACK_CONFIDENCE, Candidate, QuoteContext,
+                                                 SpeakerRanker, candidates, load_ranker,
+                                                 name_counts_of)
 from service.attribution.speakers import SpeakerResolver, make_mention
 
 DIRECT_COVERAGE = 0.8  # share of a clause's letters inside quote marks that makes it DIRECT
@@ -93,12 +96,51 @@ class _Work:
                    {word.index: cue_lexicon.match_cue(doc, word) for word in doc.words})
 
 
-def extract(doc: ParsedDocument) -> Attribution:
-    """Every quote in ``doc`` (a parsed document and its text), with its speaker."""
+_SHIPPED = object()  # extract's default: the shipped speaker ranker, if its file is there
+
+
+def extract(doc: ParsedDocument, ranker: SpeakerRanker | None = _SHIPPED) -> Attribution:  # type: ignore[assignment]
+    """Every quote in ``doc`` (a parsed document and its text), with its speaker.
+
+    ``ranker`` picks each quote's speaker mention among candidates (``speaker_ranking``); by
+    default the shipped model, and None keeps the rules' own choice."""
+    return extract_with_candidates(doc, ranker)[0]
+
+
+def extract_with_candidates(doc: ParsedDocument, ranker: SpeakerRanker | None = _SHIPPED  # type: ignore[assignment]
+                            ) -> tuple[Attribution, list[list[Candidate]]]:
+    """``extract``, plus each quote's speaker candidates (what the ranker is trained on)."""
+    if ranker is _SHIPPED:
+        ranker = load_ranker()
     work = _Work.of(doc)
     for _name, run in PASSES:
         run(work)
-    return _resolve(doc, work.found, work.regions)
+    options, confidences = _rank_speakers(doc, work.found, work.regions, ranker)
+    return _resolve(doc, work.found, work.regions, confidences), options
+
+
+def _rank_speakers(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegion],
+                   ranker: SpeakerRanker | None) -> tuple[list[list[Candidate]], list[float | None]]:
+    """Each quote's speaker candidates, in text order; with a ranker, the best becomes the
+    quote's speaker mention and its calibrated score the speaker's confidence."""
+    quoted = _quote_test(regions)
+    counts = name_counts_of(doc)
+    options: list[list[Candidate]] = []
+    confidences: list[float | None] = []
+    previous: Word | None = None
+    for f in found:
+        context = QuoteContext(f.span, f.type, f.how.label, f.cue, f.speaker_head, previous)
+        these = candidates(doc, context, quoted, counts)
+        options.append(these)
+        confidence = None
+        if ranker is not None and these:
+            best = ranker.choose(these)
+            f.speaker_head = best.head
+            confidence = ranker.confidence(best.score)
+        confidences.append(confidence)
+        if f.speaker_head is not None:
+            previous = f.speaker_head
+    return options, confidences
 
 
 def _reported_clauses(work: _Work) -> None:
@@ -620,7 +662,8 @@ def _dedupe(found: list[_Found]) -> list[_Found]:
     return kept
 
 
-def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegion]) -> Attribution:
+def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegion],
+             confidences: list[float | None]) -> Attribution:
     resolver = SpeakerResolver(doc, quoted=_quote_test(regions))
     quotes: list[Quote] = []
     speakers_by_head: dict[int, Speaker] = {}
@@ -658,6 +701,8 @@ def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegio
         speaker, linked = resolved[i]
         if speaker is not None:
             speaker.name, speaker.kind = names[speaker.speaker_id]
+            speaker.confidence = round(confidences[i] if confidences[i] is not None
+                                       else FALLBACK_CONFIDENCE.get(speaker.resolution, 0.5), 3)
         cue = Cue(text=doc.text[f.cue_span.start:f.cue_span.end], lemma=f.cue_lemma, span=f.cue_span) if f.cue_span else None
         quotes.append(Quote(
             text=doc.text[f.span.start:f.span.end], span=f.span, type=f.type, speaker=speaker, cue=cue,

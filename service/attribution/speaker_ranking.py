@@ -1,0 +1,301 @@
+"""Speaker resolution as a ranking: candidate mentions for each quote, scored by a learned model.
+
+The rules (``reported.speaker_head`` and the passes of ``extractor``) propose one speaker mention
+per quote, the *chain's answer*. Here each quote also gets the other mentions a reader would weigh:
+the parse subjects of its cue, the head its chain mention is in apposition with (or the apposition
+of it), the nearest name before and after the cue in its sentence, the nearest noun phrase before
+the cue, and the speaker of the quote just before it (a quotation run). Each candidate gets
+features (where it came from, its form, relation to the cue, distances, person- or
+organisation-like words, how often the document names it, the quote's rule and type), and a
+logistic model trained on PolNeAR's train split (``quotes-dev train-speaker-ranker``) scores them;
+the best one becomes the quote's speaker mention, which ``SpeakerResolver`` then resolves to a
+name as before. The winner's calibrated score is ``Speaker.confidence``: the probability that the
+speaker is right given that the quote is.
+
+Without the model file the chain's answer stands and the confidence comes from a small table by
+how the name was resolved (``FALLBACK_CONFIDENCE``); hand-written parses in tests rely on that.
+
+Pure Python at serving time: the model is a JSON file of weights (``service/models/attribution``),
+read once by ``load_ranker``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from service.attribution import lexicon
+from service.attribution import reported
+from service.attribution.parsed import ParsedDocument, Word
+from service.attribution.spans import QuoteType, Resolution, Span
+
+MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "attribution" / "speaker_ranker.json"
+MODEL_FORMAT = "speaker-ranker/1"
+PREVIOUS_SPEAKER_CHARS = 1200  # how far back a quotation run's previous speaker is a candidate
+
+# Confidence without a model: shares right on the PolNeAR train split by resolution (rounded).
+FALLBACK_CONFIDENCE = {
+    Resolution.MENTION: 0.9, Resolution.EARLIER_MENTION: 0.9, Resolution.PRONOUN_ANTECEDENT: 0.9,
+    Resolution.UNRESOLVED_PRONOUN: 0.8, Resolution.RELATIVE_ANTECEDENT: 0.75,
+    Resolution.SAME_MENTION: 0.85, Resolution.PREVIOUS_SPEAKER: 0.45,
+}
+
+SOURCES = ("chain", "subject", "head_subject", "appos_head", "appos_child", "name_before",
+           "name_after", "nominal_before", "previous")
+_RELS = ("nsubj", "obj", "iobj", "obl", "nmod", "appos", "compound", "conj", "root", "nsubj:pass")
+_RULES = ("complement", "split", "adjacent", "colon", "according", "surface", "parenthetical",
+          "object", "topic", "context")
+
+
+@dataclass
+class Candidate:
+    """One mention that may be a quote's speaker; ``sources`` says which proposals named it."""
+
+    head: Word
+    sources: set[str] = field(default_factory=set)
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class QuoteContext:
+    """What the ranker needs to know of one quote (extractor's find, without its internals)."""
+
+    span: Span
+    type: QuoteType
+    rule: str
+    cue: Word | None
+    chain_head: Word | None  # the rules' speaker mention head
+    previous_head: Word | None  # the speaker head of the quote before, in a quotation run
+
+
+def is_relative(word: Word) -> bool:
+    return reported.is_relative(word)
+
+
+def _name_words(doc: ParsedDocument, head: Word) -> list[Word]:
+    """The run of capitalised proper nouns ending at (or around) ``head``."""
+    lo = hi = head.index
+    while lo - 1 >= 0 and doc.words[lo - 1].upos == "PROPN" and doc.words[lo - 1].sentence == head.sentence:
+        lo -= 1
+    while hi + 1 < len(doc.words) and doc.words[hi + 1].upos == "PROPN" and doc.words[hi + 1].sentence == head.sentence:
+        hi += 1
+    return doc.words[lo:hi + 1]
+
+
+def person_like(doc: ParsedDocument, head: Word) -> bool:
+    """Words that name a person: a title or person noun in the phrase, he/she/I, or a name of two
+    or more capitalised words with no organisation word."""
+    text = head.text.lower()
+    if head.upos == "PRON":
+        return text in lexicon.PERSON_PRONOUNS
+    lemma = head.lemma.lower()
+    if lemma in lexicon.words("person_nouns") or lemma in lexicon.words("titles"):
+        return True
+    phrase = [w.text.lower().strip(".") for w in doc.subtree(head) if w.index < head.index]
+    if any(t in lexicon.words("titles") for t in phrase[-3:]):
+        return True
+    if head.upos == "PROPN":
+        name = _name_words(doc, head)
+        return len(name) >= 2 and all(w.text[:1].isupper() for w in name) and not org_like(doc, head)
+    return False
+
+
+def org_like(doc: ParsedDocument, head: Word) -> bool:
+    """An organisation's name or head noun: 'Meridian Capital', 'the ministry', 'St. Luke's
+    Hospital', an acronym; or a name inside 'the Ministry of [Health]'."""
+    groups = lexicon.words("group_words")
+    if head.lemma.lower() in groups or head.text.lower() in groups:
+        return True
+    if head.upos == "PROPN":
+        name = _name_words(doc, head)
+        if any(w.text.lower().strip(".") in groups for w in name):
+            return True
+        if len(name) == 1 and head.text.isupper() and len(head.text) >= 2:
+            return True
+        parent = doc.head_of(head)
+        if parent is not None and head.rel == "nmod" and doc.children(head, "case") and (
+                parent.lemma.lower() in groups or parent.text.lower() in groups):
+            return True
+    return False
+
+
+def _in_span(word: Word, span: Span) -> bool:
+    return span.start <= word.start < span.end
+
+
+def _nominal_candidates(doc: ParsedDocument, cue: Word, quote: Span, quoted) -> dict[str, Word]:
+    """Nearest name before and after the cue, and nearest noun or pronoun before it, in its
+    sentence, outside the quote and outside quote marks."""
+    out: dict[str, Word] = {}
+    sentence = doc.sentences[cue.sentence]
+
+    def usable(w: Word) -> bool:
+        return not _in_span(w, quote) and not quoted(w) and not reported.is_time_word(doc, w)
+
+    for i in range(cue.index - 1, sentence.start - 1, -1):
+        w = doc.words[i]
+        if not usable(w):
+            continue
+        if "name_before" not in out and w.upos == "PROPN" and (
+                i + 1 >= len(doc.words) or doc.words[i + 1].upos != "PROPN"):
+            out["name_before"] = w
+        if "nominal_before" not in out and w.upos in ("NOUN", "PRON") and not is_relative(w) \
+                and w.rel not in ("compound", "obl", "nmod:poss") and w.text.lower() not in ("it",):
+            out["nominal_before"] = w
+    for i in range(cue.index + 1, sentence.stop):
+        w = doc.words[i]
+        if usable(w) and w.upos == "PROPN" and (i + 1 >= len(doc.words) or doc.words[i + 1].upos != "PROPN"
+                                                 or doc.words[i + 1].sentence != w.sentence):
+            out["name_after"] = w
+            break
+    return out
+
+
+def candidates(doc: ParsedDocument, quote: QuoteContext, quoted, name_counts: dict[str, int]) -> list[Candidate]:
+    """Every candidate speaker mention of one quote, with its features."""
+    found: dict[int, Candidate] = {}
+
+    def add(word: Word | None, source: str) -> None:
+        if word is None or word.upos == "PUNCT":
+            return
+        found.setdefault(word.index, Candidate(word)).sources.add(source)
+
+    add(quote.chain_head, "chain")
+    cue = quote.cue
+    if cue is not None:
+        for s in doc.children(cue, "nsubj", "nsubj:pass", "nsubj:outer"):
+            if not quoted(s) and not _in_span(s, quote.span):
+                add(s, "subject")
+        parent = doc.head_of(cue)
+        if parent is not None and cue.rel in ("conj", "xcomp", "advcl", "ccomp", "parataxis", "acl"):
+            for s in doc.children(parent, "nsubj", "nsubj:pass"):
+                if not quoted(s) and not _in_span(s, quote.span):
+                    add(s, "head_subject")
+        for source, word in _nominal_candidates(doc, cue, quote.span, quoted).items():
+            add(word, source)
+    head = quote.chain_head
+    if head is not None:
+        if head.rel == "appos" and doc.head_of(head) is not None:
+            add(doc.head_of(head), "appos_head")
+        for child in doc.children(head, "appos"):
+            add(child, "appos_child")
+    if quote.previous_head is not None and quote.previous_head.start < quote.span.start \
+            and quote.span.start - quote.previous_head.start <= PREVIOUS_SPEAKER_CHARS:
+        add(quote.previous_head, "previous")
+    out = list(found.values())
+    for c in out:
+        c.features = _features(doc, quote, c, len(out), name_counts)
+    return out
+
+
+def name_counts_of(doc: ParsedDocument) -> dict[str, int]:
+    """How often each proper-noun word occurs in the document (lower-cased)."""
+    counts: dict[str, int] = {}
+    for w in doc.words:
+        if w.upos == "PROPN":
+            counts[w.text.lower()] = counts.get(w.text.lower(), 0) + 1
+    return counts
+
+
+def _features(doc: ParsedDocument, quote: QuoteContext, c: Candidate, n: int,
+              name_counts: dict[str, int]) -> dict[str, float]:
+    w = c.head
+    f: dict[str, float] = {f"src_{s}": 1.0 for s in c.sources}
+    f["n_sources"] = float(len(c.sources))
+    f["n_candidates"] = math.log1p(n)
+    f["chain_missing"] = float(quote.chain_head is None)
+    pronoun = w.upos == "PRON" or w.text.lower() in lexicon.PRONOUNS
+    relative = is_relative(w)
+    f["form_relative"] = float(relative)
+    f["form_pronoun"] = float(pronoun and not relative)
+    f["form_person_pronoun"] = float(w.text.lower() in lexicon.PERSON_PRONOUNS)
+    f["form_it"] = float(w.text.lower() == "it")
+    f["upos_" + (w.upos if w.upos in ("PROPN", "NOUN", "PRON", "DET", "NUM") else "other")] = 1.0
+    rel = w.deprel if w.deprel in _RELS else w.rel if w.rel in _RELS else "other"
+    f["rel_" + rel] = 1.0
+    f["in_pp"] = float(bool(doc.children(w, "case")))
+    f["person_like"] = float(person_like(doc, w))
+    f["org_like"] = float(org_like(doc, w))
+    lemma = w.lemma.lower()
+    f["inanimate_noun"] = float(w.upos == "NOUN" and lemma not in lexicon.words("person_nouns")
+                                and lemma not in lexicon.words("titles")
+                                and lemma not in lexicon.words("group_words")
+                                and not w.has_feat("Number=Plur"))
+    f["plural"] = float(w.has_feat("Number=Plur") or w.xpos in ("NNS", "NNPS"))
+    f["in_quote"] = float(_in_span(w, quote.span))
+    if w.upos == "PROPN":
+        f["name_count"] = math.log1p(name_counts.get(w.text.lower(), 0))
+        f["first_mention"] = float(not any(x.text == w.text for x in doc.words[:w.index]))
+    f["np_words"] = math.log1p(len(doc.subtree(w)))
+    cue = quote.cue
+    if cue is None:
+        f["no_cue"] = 1.0
+    else:
+        f["cue_child"] = float(w.head == cue.index)
+        f["before_cue"] = float(w.index < cue.index)
+        f["same_sentence"] = float(w.sentence == cue.sentence)
+        f["sentence_distance"] = float(min(3, abs(w.sentence - cue.sentence)))
+        f["word_distance"] = math.log1p(abs(w.index - cue.index))
+        f["cue_participle"] = float(cue.xpos == "VBG")
+    f["quote_after"] = float(w.start >= quote.span.end)
+    f["char_distance"] = math.log1p(min(abs(w.start - quote.span.start), abs(w.start - quote.span.end)))
+    rule = quote.rule if quote.rule in _RULES else "other"
+    f["rule_" + rule] = 1.0
+    f["type_" + quote.type.value] = 1.0
+    # The chain and the run's previous speaker are trusted differently by rule.
+    for s in ("chain", "previous", "subject"):
+        if s in c.sources:
+            f[f"src_{s}*rule_{rule}"] = 1.0
+    return f
+
+
+@dataclass(frozen=True)
+class SpeakerRanker:
+    """Logistic scores over candidate features, then Platt scaling of the winner's score."""
+
+    weights: dict[str, float]
+    bias: float
+    calibration: tuple[float, float]  # (a, b): confidence = sigmoid(a * logit + b)
+    info: dict
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SpeakerRanker":
+        if data.get("format") != MODEL_FORMAT:
+            raise ValueError(f"not a {MODEL_FORMAT} model: {data.get('format')!r}")
+        return cls(dict(data["weights"]), float(data["bias"]),
+                   (float(data["calibration"][0]), float(data["calibration"][1])),
+                   dict(data.get("info", {})))
+
+    def logit(self, features: dict[str, float]) -> float:
+        return self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+
+    def confidence(self, logit: float) -> float:
+        a, b = self.calibration
+        return _sigmoid(a * logit + b)
+
+    def choose(self, options: list[Candidate]) -> Candidate | None:
+        """The best candidate (ties: the chain's answer, then the earlier mention)."""
+        for c in options:
+            c.score = self.logit(c.features)
+        if not options:
+            return None
+        return max(options, key=lambda c: (round(c.score, 9), "chain" in c.sources, -c.head.index))
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@cache
+def load_ranker(path: Path = MODEL_PATH) -> SpeakerRanker | None:
+    """The shipped speaker ranker, read once; None when the file is absent (rules alone)."""
+    if not path.exists():
+        return None
+    return SpeakerRanker.from_json(json.loads(path.read_text(encoding="utf-8")))
