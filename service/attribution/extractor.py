@@ -115,32 +115,52 @@ def extract_with_candidates(doc: ParsedDocument, ranker: SpeakerRanker | None = 
     work = _Work.of(doc)
     for _name, run in PASSES:
         run(work)
-    options, confidences = _rank_speakers(doc, work.found, work.regions, ranker)
+    # The rules' own answer first: how it resolved is part of what the ranker weighs.
+    chain = _resolve(doc, work.found, work.regions, [None] * len(work.found))
+    options, confidences, changed = _rank_speakers(doc, work.found, work.regions, chain, ranker)
+    if ranker is None:
+        return chain, options
+    if not changed:
+        for quote, confidence in zip(chain.quotes, confidences):
+            if quote.speaker is not None and confidence is not None:
+                quote.speaker.confidence = round(confidence, 3)
+        return chain, options
     return _resolve(doc, work.found, work.regions, confidences), options
 
 
 def _rank_speakers(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegion],
-                   ranker: SpeakerRanker | None) -> tuple[list[list[Candidate]], list[float | None]]:
+                   chain: Attribution, ranker: SpeakerRanker | None
+                   ) -> tuple[list[list[Candidate]], list[float | None], bool]:
     """Each quote's speaker candidates, in text order; with a ranker, the best becomes the
-    quote's speaker mention and its calibrated score the speaker's confidence."""
+    quote's speaker mention and its calibrated score the speaker's confidence. Says whether
+    any quote's mention changed."""
     quoted = _quote_test(regions)
     counts = name_counts_of(doc)
     options: list[list[Candidate]] = []
     confidences: list[float | None] = []
     previous: Word | None = None
+    changed = False
+    speaker_counts: dict[str, int] = {}
     for f in found:
-        context = QuoteContext(f.span, f.type, f.how.label, f.cue, f.speaker_head, previous)
+        if f.speaker_head is not None:
+            key = f.speaker_head.text.lower()
+            speaker_counts[key] = speaker_counts.get(key, 0) + 1
+    for f, quote in zip(found, chain.quotes):
+        context = QuoteContext(f.span, f.type, f.how.label, f.cue, f.speaker_head, previous,
+                               quote.speaker.resolution.value if quote.speaker and quote.speaker.resolution else "",
+                               quote.speaker.kind.value if quote.speaker else "", speaker_counts)
         these = candidates(doc, context, quoted, counts)
         options.append(these)
         confidence = None
         if ranker is not None and these:
             best = ranker.choose(these)
+            changed |= best.head is not f.speaker_head
             f.speaker_head = best.head
             confidence = ranker.confidence(best.score)
         confidences.append(confidence)
         if f.speaker_head is not None:
             previous = f.speaker_head
-    return options, confidences
+    return options, confidences, changed
 
 
 def _reported_clauses(work: _Work) -> None:

@@ -33,7 +33,7 @@ from service.attribution.parsed import ParsedDocument, Word
 from service.attribution.spans import QuoteType, Resolution, Span
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "attribution" / "speaker_ranker.json"
-MODEL_FORMAT = "speaker-ranker/1"
+MODEL_FORMAT = "speaker-ranker-trees/1"
 PREVIOUS_SPEAKER_CHARS = 1200  # how far back a quotation run's previous speaker is a candidate
 
 # Confidence without a model: shares right on the PolNeAR train split by resolution (rounded).
@@ -44,7 +44,7 @@ FALLBACK_CONFIDENCE = {
 }
 
 SOURCES = ("chain", "subject", "head_subject", "appos_head", "appos_child", "name_before",
-           "name_after", "nominal_before", "previous")
+           "name_after", "nominal_before", "previous", "name_after_quote")
 _RELS = ("nsubj", "obj", "iobj", "obl", "nmod", "appos", "compound", "conj", "root", "nsubj:pass")
 _RULES = ("complement", "split", "adjacent", "colon", "according", "surface", "parenthetical",
           "object", "topic", "context")
@@ -70,6 +70,11 @@ class QuoteContext:
     cue: Word | None
     chain_head: Word | None  # the rules' speaker mention head
     previous_head: Word | None  # the speaker head of the quote before, in a quotation run
+    chain_resolution: str = ""  # how the rules' answer resolved (Resolution value), "" if none
+    chain_kind: str = ""  # its speaker kind (SpeakerKind value)
+    # How many of the document's quotes the rules gave to each speaker head word (lower-cased):
+    # people quoted once tend to be quoted again.
+    speaker_counts: dict[str, int] | None = None
 
 
 def is_relative(word: Word) -> bool:
@@ -186,10 +191,34 @@ def candidates(doc: ParsedDocument, quote: QuoteContext, quoted, name_counts: di
     if quote.previous_head is not None and quote.previous_head.start < quote.span.start \
             and quote.span.start - quote.previous_head.start <= PREVIOUS_SPEAKER_CHARS:
         add(quote.previous_head, "previous")
+    if cue is None:
+        # a quotation with no cue of its own: the attribution may follow it ('"X." / Y said')
+        add(_name_after_quote(doc, quote.span, quoted), "name_after_quote")
     out = list(found.values())
+    chain = found.get(quote.chain_head.index) if quote.chain_head is not None else None
     for c in out:
         c.features = _features(doc, quote, c, len(out), name_counts)
+    if chain is not None:
+        own = dict(chain.features)
+        for c in out:
+            # what the rules' answer is like, beside each rival
+            for key in ("person_like", "org_like", "inanimate_noun", "form_pronoun", "form_relative",
+                        "in_pp", "plural", "word_distance", "speaker_count"):
+                c.features["chain_" + key] = own.get(key, 0.0)
+            c.features["closer_than_chain"] = float(
+                abs(c.head.index - (cue or quote.chain_head).index) < abs(quote.chain_head.index - (cue or quote.chain_head).index))
     return out
+
+
+def _name_after_quote(doc: ParsedDocument, span: Span, quoted) -> Word | None:
+    """The first proper name after a quotation, in its paragraph."""
+    end = doc.text.find("\n", span.end)
+    end = len(doc.text) if end < 0 else end
+    for w in doc.words_between(span.end, end):
+        if w.upos == "PROPN" and not quoted(w) and (w.index + 1 >= len(doc.words)
+                                                    or doc.words[w.index + 1].upos != "PROPN"):
+            return w
+    return None
 
 
 def name_counts_of(doc: ParsedDocument) -> dict[str, int]:
@@ -227,6 +256,7 @@ def _features(doc: ParsedDocument, quote: QuoteContext, c: Candidate, n: int,
                                 and not w.has_feat("Number=Plur"))
     f["plural"] = float(w.has_feat("Number=Plur") or w.xpos in ("NNS", "NNPS"))
     f["in_quote"] = float(_in_span(w, quote.span))
+    f["speaker_count"] = math.log1p(quote.speaker_counts.get(w.text.lower(), 0)) if quote.speaker_counts else 0.0
     if w.upos == "PROPN":
         f["name_count"] = math.log1p(name_counts.get(w.text.lower(), 0))
         f["first_mention"] = float(not any(x.text == w.text for x in doc.words[:w.index]))
@@ -246,19 +276,49 @@ def _features(doc: ParsedDocument, quote: QuoteContext, c: Candidate, n: int,
     rule = quote.rule if quote.rule in _RULES else "other"
     f["rule_" + rule] = 1.0
     f["type_" + quote.type.value] = 1.0
+    # How the rules' own answer resolved ('we' with no antecedent, 'which' -> 'the law') tells
+    # how far to trust it, for it and for its rivals alike.
+    f["chain_res_" + (quote.chain_resolution or "none")] = 1.0
+    f["chain_kind_" + (quote.chain_kind or "none")] = 1.0
+    if relative:
+        antecedent = reported.antecedent_of_relative(doc, w)
+        if antecedent is not None:
+            f["antecedent_person_like"] = float(person_like(doc, antecedent))
+            f["antecedent_org_like"] = float(org_like(doc, antecedent))
+            f["antecedent_upos_" + antecedent.upos] = 1.0
     # The chain and the run's previous speaker are trusted differently by rule.
     for s in ("chain", "previous", "subject"):
         if s in c.sources:
             f[f"src_{s}*rule_{rule}"] = 1.0
+            f[f"src_{s}*chain_res_{quote.chain_resolution or 'none'}"] = 1.0
     return f
 
 
 @dataclass(frozen=True)
-class SpeakerRanker:
-    """Logistic scores over candidate features, then Platt scaling of the winner's score."""
+class Tree:
+    """One regression tree: parallel node arrays; a leaf has ``left == -1``."""
 
-    weights: dict[str, float]
-    bias: float
+    feature: tuple[int, ...]
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+
+    def __call__(self, x: list[float]) -> float:
+        node = 0
+        while self.left[node] >= 0:
+            node = self.left[node] if x[self.feature[node]] <= self.threshold[node] else self.right[node]
+        return self.value[node]
+
+
+@dataclass(frozen=True)
+class SpeakerRanker:
+    """Gradient-boosted trees over candidate features (a logit), then Platt scaling of the
+    winner's logit into a probability."""
+
+    features: tuple[str, ...]
+    trees: tuple[Tree, ...]
+    baseline: float
     calibration: tuple[float, float]  # (a, b): confidence = sigmoid(a * logit + b)
     info: dict
 
@@ -266,12 +326,35 @@ class SpeakerRanker:
     def from_json(cls, data: dict) -> "SpeakerRanker":
         if data.get("format") != MODEL_FORMAT:
             raise ValueError(f"not a {MODEL_FORMAT} model: {data.get('format')!r}")
-        return cls(dict(data["weights"]), float(data["bias"]),
+        trees = tuple(Tree(tuple(t["feature"]), tuple(t["threshold"]), tuple(t["left"]),
+                           tuple(t["right"]), tuple(t["value"])) for t in data["trees"])
+        return cls(tuple(data["features"]), trees, float(data["baseline"]),
                    (float(data["calibration"][0]), float(data["calibration"][1])),
                    dict(data.get("info", {})))
 
+    def to_json(self) -> dict:
+        return {"format": MODEL_FORMAT, "features": list(self.features), "baseline": self.baseline,
+                "calibration": list(self.calibration), "info": self.info,
+                "trees": [{"feature": list(t.feature), "threshold": list(t.threshold),
+                           "left": list(t.left), "right": list(t.right), "value": list(t.value)}
+                          for t in self.trees]}
+
+    @property
+    def _index(self) -> dict[str, int]:
+        index = self.__dict__.get("_feature_index")
+        if index is None:
+            index = {name: k for k, name in enumerate(self.features)}
+            object.__setattr__(self, "_feature_index", index)
+        return index
+
     def logit(self, features: dict[str, float]) -> float:
-        return self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+        x = [0.0] * len(self.features)
+        index = self._index
+        for name, value in features.items():
+            k = index.get(name)
+            if k is not None:
+                x[k] = value
+        return self.baseline + sum(tree(x) for tree in self.trees)
 
     def confidence(self, logit: float) -> float:
         a, b = self.calibration
