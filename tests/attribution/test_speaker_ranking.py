@@ -67,9 +67,12 @@ def test_an_organisation_that_speaks_keeps_its_own_quotes(run):
 
 
 def test_the_shipped_ranker_loads_from_the_package():
-    assert speaker_ranking.MODEL_PATH.exists(), "the model file ships in the package"
+    from importlib.resources import files
+
+    shipped = files("service") / "models" / "attribution" / "speaker_ranker.json"
+    assert shipped.is_file() and speaker_ranking.MODEL_PATH.samefile(str(shipped))
     ranker = speaker_ranking.load_ranker()
-    assert ranker is not None and ranker.weights
+    assert ranker is not None and ranker.trees and ranker.features
     data = json.loads(speaker_ranking.MODEL_PATH.read_text(encoding="utf-8"))
     assert data["format"] == speaker_ranking.MODEL_FORMAT
     assert "polnear-train" in data["info"]["trained_on"]
@@ -114,7 +117,7 @@ def test_train_speaker_ranker_on_a_small_gold_file(parser, tmp_path, capsys):
     assert outputs[0] == outputs[1], "training is deterministic"
     assert '"train"' in capsys.readouterr().out  # the report on the training gold
     ranker = speaker_ranking.load_ranker(tmp_path / "a.json")
-    assert ranker is not None and ranker.weights
+    assert ranker is not None and ranker.trees
     assert 0.0 < ranker.confidence(0.0) < 1.0
     # The trained model drives extraction: every quote of the gold texts keeps a speaker.
     for doc in parser.parse([d.text for d in documents]):
