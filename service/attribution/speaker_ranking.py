@@ -31,6 +31,7 @@ from service.attribution import lexicon
 from service.attribution import reported
 from service.attribution.parsed import ParsedDocument, Word
 from service.attribution.spans import QuoteType, Resolution, Span
+from service.attribution.speakers import noun_phrase
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "attribution" / "speaker_ranker.json"
 MODEL_FORMAT = "speaker-ranker-trees/1"
@@ -140,7 +141,9 @@ def _nominal_candidates(doc: ParsedDocument, cue: Word, quote: Span, quoted) -> 
     sentence = doc.sentences[cue.sentence]
 
     def usable(w: Word) -> bool:
-        return not _in_span(w, quote) and not quoted(w) and not reported.is_time_word(doc, w)
+        # a name modifying a noun ('the Iowa caucuses', 'Trump's campaign') names no speaker
+        return not _in_span(w, quote) and not quoted(w) and not reported.is_time_word(doc, w) \
+            and w.deprel not in ("compound", "nmod:poss")
 
     for i in range(cue.index - 1, sentence.start - 1, -1):
         w = doc.words[i]
@@ -164,10 +167,15 @@ def _nominal_candidates(doc: ParsedDocument, cue: Word, quote: Span, quoted) -> 
 def candidates(doc: ParsedDocument, quote: QuoteContext, quoted, name_counts: dict[str, int]) -> list[Candidate]:
     """Every candidate speaker mention of one quote, with its features."""
     found: dict[int, Candidate] = {}
+    # Words of the chain's own mention ('Campaign manager Corey [Lewandowski]') are that mention.
+    chain_words = ({w.index for w in noun_phrase(doc, quote.chain_head)}
+                   if quote.chain_head is not None else set())
 
     def add(word: Word | None, source: str) -> None:
         if word is None or word.upos == "PUNCT":
             return
+        if word.index in chain_words:
+            word = quote.chain_head
         found.setdefault(word.index, Candidate(word)).sources.add(source)
 
     add(quote.chain_head, "chain")
