@@ -167,9 +167,16 @@ def _nominal_candidates(doc: ParsedDocument, cue: Word, quote: Span, quoted) -> 
 def candidates(doc: ParsedDocument, quote: QuoteContext, quoted, name_counts: dict[str, int]) -> list[Candidate]:
     """Every candidate speaker mention of one quote, with its features."""
     found: dict[int, Candidate] = {}
-    # Words of the chain's own mention ('Campaign manager Corey [Lewandowski]') are that mention.
-    chain_words = ({w.index for w in noun_phrase(doc, quote.chain_head)}
-                   if quote.chain_head is not None else set())
+    # Words of the chain's own mention ('Campaign manager Corey [Lewandowski]') are that mention,
+    # and so is the description in apposition to a name ('Robert Lang, [an analyst at the firm],'):
+    # it names the same person, and the name is the better speaker.
+    chain_words: set[int] = set()
+    if quote.chain_head is not None:
+        chain_words = {w.index for w in noun_phrase(doc, quote.chain_head)}
+        if quote.chain_head.upos == "PROPN":
+            for child in doc.children(quote.chain_head, "appos"):
+                chain_words |= {w.index for w in doc.subtree(child)}
+            chain_words |= _aside_after(doc, quote.chain_head, max(chain_words))
 
     def add(word: Word | None, source: str) -> None:
         if word is None or word.upos == "PUNCT":
@@ -196,7 +203,7 @@ def candidates(doc: ParsedDocument, quote: QuoteContext, quoted, name_counts: di
         if head.rel == "appos" and doc.head_of(head) is not None:
             add(doc.head_of(head), "appos_head")
         for child in doc.children(head, "appos"):
-            add(child, "appos_child")
+            add(child, "appos_child")  # 'the official, John Smith,': the name may be better
     if quote.previous_head is not None and quote.previous_head.start < quote.span.start \
             and quote.span.start - quote.previous_head.start <= PREVIOUS_SPEAKER_CHARS:
         add(quote.previous_head, "previous")
@@ -217,6 +224,19 @@ def candidates(doc: ParsedDocument, quote: QuoteContext, quoted, name_counts: di
             c.features["closer_than_chain"] = float(
                 abs(c.head.index - (cue or quote.chain_head).index) < abs(quote.chain_head.index - (cue or quote.chain_head).index))
     return out
+
+
+def _aside_after(doc: ParsedDocument, head: Word, end: int) -> set[int]:
+    """'Daniel Okafor, [an economist with ...], warned' parsed as two subjects: the noun phrase
+    right after the name and a comma is its apposition, however the parse hung it."""
+    if end + 2 >= len(doc.words) or doc.words[end + 1].text != ",":
+        return set()
+    for w in doc.words[end + 2:end + 6]:
+        if w.upos == "NOUN" and w.rel in ("nsubj", "appos", "conj") and w.head in (head.index, head.head):
+            words = [x for x in doc.subtree(w) if x.upos != "PUNCT"]
+            if words and words[0].index == end + 2:
+                return {x.index for x in words}
+    return set()
 
 
 def _name_after_quote(doc: ParsedDocument, span: Span, quoted) -> Word | None:
