@@ -96,20 +96,19 @@ class _Work:
                    {word.index: cue_lexicon.match_cue(doc, word) for word in doc.words})
 
 
-_SHIPPED = object()  # extract's default: the shipped speaker ranker, if its file is there
+_SHIPPED = object()  # the shipped speaker ranker, if its file is there
 
 
-def extract(doc: ParsedDocument, ranker: SpeakerRanker | None = _SHIPPED) -> Attribution:  # type: ignore[assignment]
-    """Every quote in ``doc`` (a parsed document and its text), with its speaker.
-
-    ``ranker`` picks each quote's speaker mention among candidates (``speaker_ranking``); by
-    default the shipped model, and None keeps the rules' own choice."""
-    return extract_with_candidates(doc, ranker)[0]
+def extract(doc: ParsedDocument) -> Attribution:
+    """Every quote in ``doc`` (a parsed document and its text), with its speaker (chosen among
+    candidate mentions by the shipped speaker ranker, ``speaker_ranking``)."""
+    return extract_with_candidates(doc)[0]
 
 
 def extract_with_candidates(doc: ParsedDocument, ranker: SpeakerRanker | None = _SHIPPED  # type: ignore[assignment]
                             ) -> tuple[Attribution, list[list[Candidate]]]:
-    """``extract``, plus each quote's speaker candidates (what the ranker is trained on)."""
+    """``extract``, plus each quote's speaker candidates (what the ranker is trained on).
+    ``ranker``: by default the shipped model; None keeps the rules' own choice of speaker."""
     if ranker is _SHIPPED:
         ranker = load_ranker()
     work = _Work.of(doc)

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from service.attribution import speaker_ranking
-from service.attribution.extractor import extract
+from service.attribution.extractor import extract, extract_with_candidates
 from service.attribution.spans import SpeakerKind
 
 
 @pytest.fixture
 def run(parser):
     def _run(text: str, **kwargs):
-        return extract(parser.parse([text])[0], **kwargs).quotes
+        return extract_with_candidates(parser.parse([text])[0], **kwargs)[0].quotes
     return _run
 
 
@@ -121,7 +121,7 @@ def test_train_speaker_ranker_on_a_small_gold_file(parser, tmp_path, capsys):
     assert 0.0 < ranker.confidence(0.0) < 1.0
     # The trained model drives extraction: every quote of the gold texts keeps a speaker.
     for doc in parser.parse([d.text for d in documents]):
-        quotes = extract(doc, ranker=ranker).quotes
+        quotes = extract_with_candidates(doc, ranker=ranker)[0].quotes
         assert quotes and all(q.speaker is not None and 0 < q.speaker.confidence < 1 for q in quotes)
 
 
