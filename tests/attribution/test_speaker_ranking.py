@@ -140,3 +140,13 @@ def test_dev_speaker_figures(parser):
     figures = speaker_ranker.score(speaker_ranking.load_ranker(), examples)
     assert figures["ranker_right"] >= figures["chain_right"]
     assert figures["ece"] <= 0.05, figures["reliability"]
+
+
+def test_speaker_confidence_comes_through_grpc(client):
+    """QuoteSpeaker.confidence on the wire: the ranker's probability, apart from Quote.confidence."""
+    response = client.extract('"We will not back down," union leader Tom Baker told reporters on Monday. '
+                              'He said the strike would go on.')
+    assert len(response.quotes) == 2
+    for quote in response.quotes:
+        assert quote.HasField("speaker") and quote.speaker.name == "Tom Baker"
+        assert 0.5 < quote.speaker.confidence < 1.0
