@@ -2,20 +2,22 @@
 
 The rules (``reported.speaker_head`` and the passes of ``extractor``) propose one speaker mention
 per quote, the *chain's answer*. Here each quote also gets the other mentions a reader would weigh:
-the parse subjects of its cue, the head its chain mention is in apposition with (or the apposition
-of it), the nearest name before and after the cue in its sentence, the nearest noun phrase before
-the cue, and the speaker of the quote just before it (a quotation run). Each candidate gets
-features (where it came from, its form, relation to the cue, distances, person- or
-organisation-like words, how often the document names it, the quote's rule and type), and a
-logistic model trained on PolNeAR's train split (``quotes-dev train-speaker-ranker``) scores them;
-the best one becomes the quote's speaker mention, which ``SpeakerResolver`` then resolves to a
-name as before. The winner's calibrated score is ``Speaker.confidence``: the probability that the
-speaker is right given that the quote is.
+the parse subjects of its cue and of the verb it hangs on, the head its chain mention is in
+apposition with (or the apposition of it), the nearest name before and after the cue in its
+sentence, the nearest noun phrase before the cue, the speaker of the quote just before it (a
+quotation run) and, for a quotation without a cue, the first name after it in its paragraph. Each
+candidate gets features (where it came from, its form, relation to the cue, distances, person- or
+organisation-like words, how often the document names it and quotes it, the quote's rule and type,
+how the chain's answer resolved and what it is like), and gradient-boosted trees trained on
+PolNeAR's train split (``quotes-dev train-speaker-ranker``) score them; the best one becomes the
+quote's speaker mention, which ``SpeakerResolver`` then resolves to a name as before. The winner's
+Platt-scaled score is ``Speaker.confidence``: the probability that the speaker is right given
+that the quote is.
 
 Without the model file the chain's answer stands and the confidence comes from a small table by
-how the name was resolved (``FALLBACK_CONFIDENCE``); hand-written parses in tests rely on that.
+how the name was resolved (``FALLBACK_CONFIDENCE``).
 
-Pure Python at serving time: the model is a JSON file of weights (``service/models/attribution``),
+Pure Python at serving time: the model is a JSON file of trees (``service/models/attribution``),
 read once by ``load_ranker``.
 """
 
