@@ -383,6 +383,8 @@ def to_proto(response_cls: type, document: pb.Document, attribution: Attribution
                 message.speaker.resolution = _RESOLUTIONS[speaker.resolution]
             if speaker.antecedent_span is not None:
                 message.speaker.antecedent_span.CopyFrom(span(speaker.antecedent_span))
+            if speaker.confidence is not None:
+                message.speaker.confidence = speaker.confidence
         if quote.cue is not None:
             message.cue.text = quote.cue.text
             message.cue.lemma = quote.cue.lemma

@@ -27,6 +27,9 @@ from service.attribution.quote_marks import QuotedRegion, find_quoted_regions
 from service.attribution.rules import Rule
 from service.attribution.spans import (Attribution, Cue, Quote, QuoteType, Resolution, Span,
                                       Speaker)
+from service.attribution.speaker_ranking import (FALLBACK_CONFIDENCE, Candidate, QuoteContext,
+                                                 SpeakerRanker, candidates, load_ranker,
+                                                 name_counts_of)
 from service.attribution.speakers import Mention, SpeakerResolver, make_mention
 
 if TYPE_CHECKING:
@@ -97,17 +100,75 @@ class _Work:
                    {word.index: cue_lexicon.match_cue(doc, word) for word in doc.words})
 
 
+_SHIPPED = object()  # the shipped speaker ranker, if its file is there
+
+
 def extract(doc: ParsedDocument, scorer: "QuoteScorer | None" = None) -> Attribution:
-    """Every quote in ``doc`` (a parsed document and its text), with its speaker.
+    """Every quote in ``doc`` (a parsed document and its text), with its speaker (chosen among
+    candidate mentions by the shipped speaker ranker, ``speaker_ranking``).
 
     With ``scorer`` (the learned quote scorer, ``service.attribution.scorer``) the rules' finds
     are candidates: it drops those it judges not to be quotes and gives the others their
     confidence. Without it, the rules decide alone and give their own confidence."""
+    attribution = extract_with_candidates(doc)[0]
+    return scorer.apply(doc, attribution) if scorer is not None else attribution
+
+
+def extract_with_candidates(doc: ParsedDocument, ranker: SpeakerRanker | None = _SHIPPED  # type: ignore[assignment]
+                            ) -> tuple[Attribution, list[list[Candidate]]]:
+    """``extract``, plus each quote's speaker candidates (what the ranker is trained on).
+    ``ranker``: by default the shipped model; None keeps the rules' own choice of speaker."""
+    if ranker is _SHIPPED:
+        ranker = load_ranker()
     work = _Work.of(doc)
     for _name, run in PASSES:
         run(work)
-    attribution = _resolve(doc, work.found, work.regions)
-    return scorer.apply(doc, attribution) if scorer is not None else attribution
+    # The rules' own answer first: how it resolved is part of what the ranker weighs.
+    chain = _resolve(doc, work.found, work.regions, [None] * len(work.found))
+    options, confidences, changed = _rank_speakers(doc, work.found, work.regions, chain, ranker)
+    if ranker is None:
+        return chain, options
+    if not changed:
+        for quote, confidence in zip(chain.quotes, confidences):
+            if quote.speaker is not None and confidence is not None:
+                quote.speaker.confidence = round(confidence, 3)
+        return chain, options
+    return _resolve(doc, work.found, work.regions, confidences), options
+
+
+def _rank_speakers(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegion],
+                   chain: Attribution, ranker: SpeakerRanker | None
+                   ) -> tuple[list[list[Candidate]], list[float | None], bool]:
+    """Each quote's speaker candidates, in text order; with a ranker, the best becomes the
+    quote's speaker mention and its calibrated score the speaker's confidence. Says whether
+    any quote's mention changed."""
+    quoted = _quote_test(regions)
+    counts = name_counts_of(doc)
+    options: list[list[Candidate]] = []
+    confidences: list[float | None] = []
+    previous: Word | None = None
+    changed = False
+    speaker_counts: dict[str, int] = {}
+    for f in found:
+        if f.speaker_head is not None:
+            key = f.speaker_head.text.lower()
+            speaker_counts[key] = speaker_counts.get(key, 0) + 1
+    for f, quote in zip(found, chain.quotes):
+        context = QuoteContext(f.span, f.type, f.how.label, f.cue, f.speaker_head, previous,
+                               quote.speaker.resolution.value if quote.speaker and quote.speaker.resolution else "",
+                               quote.speaker.kind.value if quote.speaker else "", speaker_counts)
+        these = candidates(doc, context, quoted, counts)
+        options.append(these)
+        confidence = None
+        if ranker is not None and these:
+            best = ranker.choose(these)
+            changed |= best.head is not f.speaker_head
+            f.speaker_head = best.head
+            confidence = ranker.confidence(best.score)
+        confidences.append(confidence)
+        if f.speaker_head is not None:
+            previous = f.speaker_head
+    return options, confidences, changed
 
 
 def _reported_clauses(work: _Work) -> None:
@@ -661,7 +722,8 @@ def _dedupe(found: list[_Found]) -> list[_Found]:
     return kept
 
 
-def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegion]) -> Attribution:
+def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegion],
+             confidences: list[float | None]) -> Attribution:
     resolver = SpeakerResolver(doc, quoted=_quote_test(regions))
     quotes: list[Quote] = []
     speakers_by_head: dict[int, Speaker] = {}
@@ -699,6 +761,8 @@ def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegio
         speaker, linked = resolved[i]
         if speaker is not None:
             speaker.name, speaker.kind = names[speaker.speaker_id]
+            speaker.confidence = round(confidences[i] if confidences[i] is not None
+                                       else FALLBACK_CONFIDENCE.get(speaker.resolution, 0.5), 3)
         cue = Cue(text=doc.text[f.cue_span.start:f.cue_span.end], lemma=f.cue_lemma, span=f.cue_span) if f.cue_span else None
         quotes.append(Quote(
             text=doc.text[f.span.start:f.span.end], span=f.span, type=f.type, speaker=speaker, cue=cue,

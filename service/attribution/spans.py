@@ -74,6 +74,9 @@ class Speaker:
     kind: SpeakerKind = SpeakerKind.UNKNOWN
     resolution: Resolution | None = None  # how ``name`` was found from ``mention``
     antecedent_span: Span | None = None  # the earlier mention it was linked to, if any
+    # Probability that this is the right speaker given that the quote is right (the speaker
+    # ranker's calibrated score; a fixed table by resolution without its model).
+    confidence: float | None = None
 
 
 @dataclass

@@ -246,6 +246,10 @@ class SpeakerResolver:
                 if not floor < start < position or not (any(w.rel in ("nsubj", "nsubj:pass") for w in chain)
                                                         or self._before_finite_verb(chain)):
                     continue
+                if self.doc.children(chain[-1], "case"):
+                    # 'Janet Osei, a nurse at St. Luke's Hospital, said': a name in a prepositional
+                    # phrase (at, of, for) is where the speaker works, not a new subject
+                    continue
                 if self._quoted(chain[-1]):
                     continue
                 # "Trump threatened Iran ... 'X,' he said": a person named as a subject since
@@ -267,7 +271,9 @@ class SpeakerResolver:
         """'Soleimani "sought to ...': a name right before a finite verb is its subject, however
         the parse labelled it."""
         i = chain[-1].index + 1
-        while i < len(self.doc.words) and self.doc.words[i].upos == "PUNCT":
+        # only quote marks may stand between ('Soleimani "sought'): after a comma the name ends an
+        # aside ('Lang, an analyst at Meridian Capital, said') and the verb is someone else's
+        while i < len(self.doc.words) and self.doc.words[i].upos == "PUNCT" and self.doc.words[i].text not in ",;(":
             i += 1
         return (i < len(self.doc.words) and self.doc.words[i].sentence == chain[-1].sentence
                 and self.doc.words[i].upos in ("VERB", "AUX") and self.doc.words[i].xpos in FINITE_XPOS)

@@ -88,20 +88,22 @@ class Cue(_message.Message):
     def __init__(self, text: _Optional[str] = ..., lemma: _Optional[str] = ..., span: _Optional[_Union[Span, _Mapping]] = ...) -> None: ...
 
 class QuoteSpeaker(_message.Message):
-    __slots__ = ("name", "mention", "mention_span", "speaker_id", "resolution", "antecedent_span")
+    __slots__ = ("name", "mention", "mention_span", "speaker_id", "resolution", "antecedent_span", "confidence")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MENTION_FIELD_NUMBER: _ClassVar[int]
     MENTION_SPAN_FIELD_NUMBER: _ClassVar[int]
     SPEAKER_ID_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     ANTECEDENT_SPAN_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     name: str
     mention: str
     mention_span: Span
     speaker_id: str
     resolution: SpeakerResolution
     antecedent_span: Span
-    def __init__(self, name: _Optional[str] = ..., mention: _Optional[str] = ..., mention_span: _Optional[_Union[Span, _Mapping]] = ..., speaker_id: _Optional[str] = ..., resolution: _Optional[_Union[SpeakerResolution, str]] = ..., antecedent_span: _Optional[_Union[Span, _Mapping]] = ...) -> None: ...
+    confidence: float
+    def __init__(self, name: _Optional[str] = ..., mention: _Optional[str] = ..., mention_span: _Optional[_Union[Span, _Mapping]] = ..., speaker_id: _Optional[str] = ..., resolution: _Optional[_Union[SpeakerResolution, str]] = ..., antecedent_span: _Optional[_Union[Span, _Mapping]] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class Quote(_message.Message):
     __slots__ = ("text", "span", "type", "speaker", "cue", "confidence", "sentence_index", "rule")
