@@ -27,9 +27,9 @@ from service.nlp.models import QUOTE_SCORER_FILE, load_quote_scorer
 DATA = Path(__file__).parent / "data"
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DEV_GOLD = SHARED_EVAL / "polnear-dev-gold.jsonl"
-# PolNeAR dev through the shipped model (docs/ACCURACY.md, 'Learned quote scorer'); a change
+# PolNeAR dev through the shipped model (docs/ACCURACY.md, 'Issue 13: where it stands'); a change
 # that loses more than the margin fails here.
-DEV_F1 = 0.883
+DEV_F1 = 0.880
 DEV_MARGIN = 0.01
 
 
