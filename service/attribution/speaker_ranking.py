@@ -408,8 +408,10 @@ def _sigmoid(x: float) -> float:
 
 
 @cache
+@cache
 def load_ranker(path: Path = MODEL_PATH) -> SpeakerRanker | None:
-    """The shipped speaker ranker, read once; None when the file is absent (rules alone)."""
+    """The shipped speaker ranker, read once per path (``extract`` asks for it for every
+    document); None when the file is absent (rules alone)."""
     if not path.exists():
         return None
     return SpeakerRanker.from_json(json.loads(path.read_text(encoding="utf-8")))
