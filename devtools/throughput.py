@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from devtools import git_commit
+from service.nlp.precision import PRECISIONS
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout (quotes-dev runs from an editable install)
 
@@ -43,7 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="documents per DocumentParser.parse call (default: %(default)s)")
     p.add_argument("--threads", type=int, default=2,
                    help="torch.set_num_threads value (default: %(default)s)")
-    p.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
+    p.add_argument("--precision", choices=PRECISIONS, default="auto",
                    help="tagger and parser arithmetic, as the server's --parse-precision "
                         "(default: %(default)s)")
     p.add_argument("--warmup", type=int, default=1,

@@ -28,6 +28,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from service.nlp.precision import PRECISIONS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TREEBANK = REPO_ROOT.parent / "shared/data/ud-english-ewt"
 MODELS_DOC = REPO_ROOT / "docs" / "MODELS.md"
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                     "unless official models are configured (default: the models the server picks)")
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default: %(default)s)")
     ap.add_argument("--max-sentences", type=int, help="score only the first N sentences")
-    ap.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="float32",
+    ap.add_argument("--precision", choices=PRECISIONS, default="float32",
                     help="tagger and parser arithmetic, as the server's --parse-precision "
                          "(default: %(default)s)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")

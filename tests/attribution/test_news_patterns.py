@@ -5,15 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.attribution.extractor import extract
 from service.attribution.spans import QuoteType
-
-
-@pytest.fixture
-def run(parser):
-    def _run(text: str):
-        return extract(parser.parse([text])[0]).quotes
-    return _run
 
 
 def only(quotes):
