@@ -12,6 +12,7 @@ import grpc
 import pytest
 
 from clients.client import QuoteClient
+from service.attribution.extractor import extract
 from service.nlp.models import resolve_models
 from service.nlp.pipeline import DocumentParser
 from service.server import QuoteServer, create_server
@@ -45,6 +46,16 @@ def float32_parser(parser: DocumentParser) -> Iterator[DocumentParser]:
         yield parser
     finally:
         parser.set_precision(chosen)
+
+
+@pytest.fixture
+def run(parser: DocumentParser) -> Callable[[str], list]:
+    """The quotes ``extract`` finds in a text parsed by the shared ``parser``. Lives here, not in
+    tests/attribution/conftest.py: a second conftest module would shadow this one for the test
+    modules that import helpers with ``from conftest import ...``."""
+    def _run(text: str) -> list:
+        return extract(parser.parse([text])[0]).quotes
+    return _run
 
 
 @pytest.fixture(scope="session")
