@@ -60,8 +60,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=0,
                    help="stop sending after this many seconds (default: no limit)")
     p.add_argument("--timeout", type=float, default=120, help="per-call deadline, seconds (120)")
-    p.add_argument("--threads", type=int, default=2,
-                   help="torch threads of the started server and of --in-process (default: 2)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads of the started server and of --in-process (default: 1)")
+    p.add_argument("--parallel-batches", type=int, default=2,
+                   help="batches parsed at once by the started server and --in-process "
+                        "(default: 2)")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes of the started server (default: its own default)")
     p.add_argument("--server-arg", action="append", default=[],
@@ -77,7 +80,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-record", action="store_true", help="print the result, append nothing")
     p.add_argument("--note", default="", help="free text stored with the result")
     args = p.parse_args(argv)
-    for name in ("clients", "batch_size", "threads"):
+    for name in ("clients", "batch_size", "threads", "parallel_batches"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.count < 0 or args.duration < 0:
@@ -106,11 +109,13 @@ def free_port() -> int:
 class StartedServer:
     """``quotes-server`` in a subprocess on free ports; its RSS (with workers') sampled."""
 
-    def __init__(self, threads: int, workers: int | None, extra: list[str]) -> None:
+    def __init__(self, threads: int, parallel_batches: int, workers: int | None,
+                 extra: list[str]) -> None:
         self.port, self.metrics_port = free_port(), free_port()
         command = [sys.executable, "-m", "service", "--host", "127.0.0.1",
                    "--port", str(self.port), "--metrics-port", str(self.metrics_port),
-                   "--torch-threads", str(threads), "--log-level", "WARNING", *extra]
+                   "--torch-threads", str(threads), "--parallel-batches", str(parallel_batches),
+                   "--log-level", "WARNING", *extra]
         if workers is not None:
             command += ["--workers", str(workers)]
         self.process = subprocess.Popen(command, cwd=ROOT)
@@ -283,19 +288,18 @@ def drive(target: str, docs: list[tuple[str, str]], *, clients: int, mode: str, 
     return recorder, time.perf_counter() - started
 
 
-def in_process_words_per_s(texts: list[str], threads: int, batch: int = 8) -> float:
-    """Parse + extraction of ``texts`` in this process, whitespace words per second."""
-    from service.attribution import extractor
-    from service.nlp.models import resolve_models
-    from service.nlp.pipeline import DocumentParser
+def in_process_words_per_s(texts: list[str], threads: int, parallel_batches: int,
+                           batch: int = 8) -> float:
+    """Parse + extraction (with the bundled quote scorer, as the server) of ``texts`` in this
+    process through the library API, whitespace words per second."""
+    from service.api import Extractor
 
-    parser = DocumentParser(resolve_models(), torch_threads=threads)
-    parser.warm_up()
+    extractor = Extractor(torch_threads=threads, batch_size=batch,
+                          parallel_batches=parallel_batches)
+    extractor.parser.warm_up()
+    extractor.scorer  # noqa: B018 - loaded before the clock starts
     started = time.perf_counter()
-    for i in range(0, len(texts), batch):
-        chunk = texts[i:i + batch]
-        for parsed in parser.parse(chunk):
-            extractor.extract(parsed)
+    extractor.extract(texts)
     return sum(len(text.split()) for text in texts) / (time.perf_counter() - started)
 
 
@@ -313,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.target:
         target = args.target
     else:
-        server = StartedServer(args.threads, args.workers, args.server_arg)
+        server = StartedServer(args.threads, args.parallel_batches, args.workers, args.server_arg)
         server.timeline_every = args.rss_every
         target = server.target
     try:
@@ -335,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.in_process:
         sent = args.count or len(docs)
         in_process = in_process_words_per_s([docs[i % len(docs)][1] for i in range(sent)],
-                                            args.threads)
+                                            args.threads, args.parallel_batches)
     latencies = recorder.latencies
     result = {
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -345,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         "clients": args.clients,
         "batch_size": args.batch_size if args.mode == "batch" else None,
         "threads": args.threads,
+        "parallel_batches": args.parallel_batches,
         "workers": args.workers,
         "server_args": args.server_arg,
         "target": "started" if server is not None else args.target,

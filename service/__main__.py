@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from service.workers import default_workers, serve_workers
 
-    workers = settings.workers or default_workers(settings.torch_threads)
+    workers = settings.workers or default_workers(settings.torch_threads, settings.parallel_batches)
     if workers > 1:
         return serve_workers(settings, workers)
     from service.server import serve

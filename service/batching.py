@@ -1,15 +1,18 @@
 """Cross-call batching: the documents of concurrent calls are parsed together.
 
-Calls hand their documents to ``Batcher.submit`` and wait on the ``Ticket`` they get back; one
-thread (the batcher) owns the parser, takes documents from the queue and parses them in batches
-bounded by words, then hands each call its own parses. Parsing 8 articles together costs little
-more than parsing one, so callers arriving together share the work instead of waiting on a lock
-one after another.
+Calls hand their documents to ``Batcher.submit`` and wait on the ``Ticket`` they get back;
+batcher threads (one per batch the parser can parse at once, ``parser.parallel_batches``) take
+documents from the queue and parse them in batches bounded by words, then hand each call its own
+parses. Parsing 8 articles together costs little more than parsing one, so callers arriving
+together share the work instead of waiting on a lock one after another.
 
 - **Wait for more**: when the parser is idle and the queue holds fewer than ``max_batch_words``
   words, the batcher waits up to ``max_delay`` seconds after the oldest arrival for more work
   (Triton's ``max_queue_delay_microseconds``); under load the queue fills while a batch parses,
   so batches are full without waiting.
+- **Shared out**: a batcher thread that finds others idle takes only its share of the queued
+  words, so work that arrives together is parsed side by side rather than in one batch while the
+  other threads wait.
 - **No starvation**: documents are cut into pieces of whole sentences (at most a quarter of a
   batch each), and a batch takes at most one piece per document per round, oldest document
   first; a 100,000-character document shares batches with the short ones that arrive after it.
@@ -166,9 +169,13 @@ class Batcher:
         self._documents = 0  # admitted, not fully parsed (queued or in the running batch)
         self._chars = 0
         self._closed = False
-        self._seconds_per_word = 1 / 3000  # running estimate, for the retry delay
-        self._thread = threading.Thread(target=self._run, name="batcher", daemon=True)
-        self._thread.start()
+        self._seconds_per_word = 1 / 3000  # running estimate per thread, for the retry delay
+        self.threads = max(1, getattr(parser, "parallel_batches", 1))
+        self._idle = 0  # batcher threads waiting for work
+        self._threads = [threading.Thread(target=self._run, name=f"batcher-{n}", daemon=True)
+                         for n in range(self.threads)]
+        for thread in self._threads:
+            thread.start()
 
     # --- callers --------------------------------------------------------------------------------
 
@@ -215,17 +222,19 @@ class Batcher:
         return ticket
 
     def close(self, timeout: float | None = None) -> None:
-        """Stop taking work; queued documents are dropped ("shutdown"); the running batch ends."""
+        """Stop taking work; queued documents are dropped ("shutdown"); running batches end."""
         with self._cond:
             self._closed = True
             while self._queue:
                 self._drop(self._queue.popleft(), "shutdown")
             self._cond.notify_all()
-        self._thread.join(timeout)
+        until = None if timeout is None else time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(None if until is None else max(0.0, until - time.monotonic()))
 
     def parsing(self) -> bool:
-        """Whether the batcher thread is still at work (after ``close``: finishing a batch)."""
-        return self._thread.is_alive()
+        """Whether a batcher thread is still at work (after ``close``: finishing a batch)."""
+        return any(thread.is_alive() for thread in self._threads)
 
     # --- the batcher thread ---------------------------------------------------------------------
 
@@ -243,38 +252,43 @@ class Batcher:
                 continue
             seconds = time.perf_counter() - started
             words = sum(q.piece_words[i] for q, i in batch)
-            if words:
-                self._seconds_per_word = 0.8 * self._seconds_per_word + 0.2 * seconds / words
             self._metrics.observe_batch(len(batch), words, seconds)
-            self._finish(batch, None)
+            self._finish(batch, None, seconds / words if words else None)
 
     def _next_batch(self) -> list[tuple[_Queued, int]] | None:
-        """Wait for work, then take up to ``max_batch_words`` words of pieces, round-robin over
+        """Wait for work, then take up to ``max_batch_words`` words of pieces (or this thread's
+        share of the queued words, when other batcher threads are idle), round-robin over
         documents (oldest first). None once closed."""
         with self._cond:
-            while True:
-                self._drop_gone()
-                if self._closed:
-                    return None
-                if not self._queue:
-                    self._cond.wait()
-                    continue
-                wait = self._queue[0].enqueued + self.max_delay - time.monotonic()
-                if wait > 0 and sum(q.words_left for q in self._queue) < self.max_batch_words:
-                    self._cond.wait(wait)
-                    continue
-                break
+            self._idle += 1
+            try:
+                while True:
+                    self._drop_gone()
+                    if self._closed:
+                        return None
+                    if not self._queue:
+                        self._cond.wait()
+                        continue
+                    queued_words = sum(q.words_left for q in self._queue)
+                    wait = self._queue[0].enqueued + self.max_delay - time.monotonic()
+                    if wait > 0 and queued_words < self.max_batch_words:
+                        self._cond.wait(wait)
+                        continue
+                    break
+                limit = min(self.max_batch_words, -(-queued_words // self._idle))
+            finally:
+                self._idle -= 1
             batch: list[tuple[_Queued, int]] = []
             words = 0
             now = time.monotonic()
             progress = True
-            while progress and words < self.max_batch_words:
+            while progress and words < limit:
                 progress = False
                 for queued in self._queue:
                     if queued.taken == len(queued.pieces):
                         continue
                     piece_words = queued.piece_words[queued.taken]
-                    if batch and words + piece_words > self.max_batch_words:
+                    if batch and words + piece_words > limit:
                         continue
                     if queued.taken == 0:
                         self._metrics.queue_wait.observe(now - queued.enqueued)
@@ -282,13 +296,16 @@ class Batcher:
                     queued.taken += 1
                     words += piece_words
                     progress = True
-                    if words >= self.max_batch_words:
+                    if words >= limit:
                         break
             self._queue = deque(q for q in self._queue if q.taken < len(q.pieces))
             return batch
 
-    def _finish(self, batch: list[tuple[_Queued, int]], error: BaseException | None) -> None:
+    def _finish(self, batch: list[tuple[_Queued, int]], error: BaseException | None,
+                seconds_per_word: float | None = None) -> None:
         with self._cond:
+            if seconds_per_word is not None:
+                self._seconds_per_word = 0.8 * self._seconds_per_word + 0.2 * seconds_per_word
             for queued, _piece in batch:
                 if error is not None:
                     queued.ticket._fail(error)
@@ -352,7 +369,7 @@ class Batcher:
         raise QueueFull(limit, value, min(30.0, max(1.0, self._estimated_wait())))
 
     def _estimated_wait(self) -> float:
-        return sum(q.words_left for q in self._queue) * self._seconds_per_word
+        return sum(q.words_left for q in self._queue) * self._seconds_per_word / self.threads
 
 
 def _reason(ticket: Ticket) -> str:

@@ -163,7 +163,8 @@ class QuoteServer:
 
         spec = resolve_models(self.settings.official_models_dir)
         parser = DocumentParser(spec, torch_threads=self.settings.torch_threads,
-                                precision=self.settings.parse_precision)
+                                precision=self.settings.parse_precision,
+                                parallel_batches=self.settings.parallel_batches)
         log.info("warmed up in %.1fs", parser.warm_up())
         self.set_parser(parser, serve=serve)
 

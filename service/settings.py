@@ -50,12 +50,16 @@ class Settings:
     # this long after the oldest waiting document arrived when the parser is idle.
     max_batch_words: int = 6000
     max_batch_delay_ms: float = 5.0
-    torch_threads: int = 2
+    # Each batch is parsed on torch_threads CPU threads, and parallel_batches batches at once
+    # (service/nlp/pipeline.py): on 2 cores two batches on one thread each parse more than one
+    # batch on two threads, because the Python part of parsing then overlaps the torch part.
+    torch_threads: int = 1
+    parallel_batches: int = 2
     # Tagger and parser arithmetic (service/nlp/precision.py): auto = bfloat16 where the CPU
     # computes it natively (about 1.2x the parse speed, ~0.1% of words parsed differently).
     parse_precision: str = "auto"
-    # Server processes sharing the port, each with its own models; 0: one per torch_threads
-    # available CPUs (service/workers.py).
+    # Server processes sharing the port, each with its own models; 0: one per
+    # torch_threads x parallel_batches available CPUs (service/workers.py).
     workers: int = 0
     log_format: str = "text"
     log_level: str = "INFO"
@@ -83,8 +87,8 @@ class Settings:
             problems.append(f"port must be 0-65535, not {self.port}")
         if self.metrics_port is not None and not 0 <= self.metrics_port <= 65535:
             problems.append(f"metrics port must be 0-65535 or off, not {self.metrics_port}")
-        for name in ("max_document_chars", "max_batch_size", "torch_threads", "max_queued_chars",
-                     "max_batch_words"):
+        for name in ("max_document_chars", "max_batch_size", "torch_threads", "parallel_batches",
+                     "max_queued_chars", "max_batch_words"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
         for name in ("max_batch_delay_ms", "access_log_per_second", "shutdown_delay_seconds",
@@ -184,14 +188,18 @@ _KNOBS = (
     _Knob("max_batch_delay_ms", "--max-batch-delay-ms", float,
           "when the parser is idle, how long a batch waits for more documents after the oldest "
           "arrived", "MS"),
-    _Knob("torch_threads", "--torch-threads", int, "CPU threads the parser uses", "N"),
+    _Knob("torch_threads", "--torch-threads", int,
+          "CPU threads each batch is parsed with (torch.set_num_threads)", "N"),
+    _Knob("parallel_batches", "--parallel-batches", int,
+          "batches one server process parses at once, each on --torch-threads threads; the Python "
+          "part of one overlaps the torch part of another", "N"),
     _Knob("parse_precision", "--parse-precision", str,
           "tagger and parser arithmetic: float32 (exact), bfloat16 (faster on CPUs with native "
           "bfloat16, about 0.1%% of words parsed differently), auto (bfloat16 where native)",
           "NAME", PRECISIONS),
     _Knob("workers", "--workers", _workers,
           "server processes on the port, each with its own models ('auto' or 0: one per "
-          "--torch-threads CPUs available, at least 1)", "N"),
+          "--torch-threads x --parallel-batches CPUs available, at least 1)", "N"),
     _Knob("log_format", "--log-format", str, "log line format", "FORMAT", LOG_FORMATS),
     _Knob("log_level", "--log-level", str.upper, "least severe level logged", "LEVEL", LOG_LEVELS),
     _Knob("grace_seconds", "--grace-seconds", float,

@@ -1,7 +1,8 @@
 """Worker processes: N servers, each with its own models, on one port (``--workers N``).
 
-Python parses on one core at a time per process (the GIL holds everything but torch's kernels),
-so a machine with more cores than ``--torch-threads`` serves more with more processes. As in
+One process keeps about two cores busy (``--parallel-batches`` batches overlap their torch work
+with each other's Python, which the GIL runs one thread at a time), so a machine with more cores
+than ``--torch-threads`` x ``--parallel-batches`` serves more with more processes. As in
 gRPC's Python multiprocessing example, every worker binds the same port with SO_REUSEPORT and the
 kernel spreads incoming connections over them.
 
@@ -55,9 +56,9 @@ def available_cpus() -> int:
     return cpus
 
 
-def default_workers(torch_threads: int) -> int:
-    """One worker per ``torch_threads`` available CPUs, at least one."""
-    return max(1, available_cpus() // torch_threads)
+def default_workers(torch_threads: int, parallel_batches: int = 1) -> int:
+    """One worker per ``torch_threads`` x ``parallel_batches`` available CPUs, at least one."""
+    return max(1, available_cpus() // (torch_threads * parallel_batches))
 
 
 @contextmanager

@@ -32,8 +32,9 @@ TEST_SETTINGS = Settings(host=HOST, port=0, metrics_port=0, max_document_chars=5
 
 @pytest.fixture(scope="session")
 def parser() -> DocumentParser:
-    """The bundled models, loaded once for the whole run (loading takes ~10 s)."""
-    return DocumentParser(resolve_models(), torch_threads=1)
+    """The bundled models, loaded once for the whole run (loading takes ~10 s); two batches at
+    once, as the server's default."""
+    return DocumentParser(resolve_models(), torch_threads=1, parallel_batches=2)
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import pickle
+from pathlib import Path
 
 from conftest import TEXT
 from service.api import Extractor
@@ -28,3 +30,13 @@ def test_extractor_pickles_without_its_models(parser):
     extractor = Extractor(parser=parser, torch_threads=1)
     copy = pickle.loads(pickle.dumps(extractor))
     assert copy._parser is None and copy.torch_threads == 1  # loads its own when used
+
+
+def test_parallel_batches_give_the_same_attributions_in_order(parser):
+    news = [json.loads(line)["text"] for line in
+            (Path(__file__).parent / "data" / "news.jsonl").read_text().splitlines()]
+    texts = [*news, "", *reversed(news)]
+    one_at_a_time = Extractor(parser=parser, batch_size=2).extract(texts)
+    side_by_side = Extractor(parser=parser, batch_size=2, parallel_batches=2).extract(texts)
+    assert side_by_side == one_at_a_time
+    assert sum(len(a.quotes) for a in side_by_side) > 10

@@ -182,6 +182,7 @@ def test_threads_fit_the_cpu_request(deployment, config_env):
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     workers = int(config_env.get("QUOTES_WORKERS", "1"))
     assert workers * int(config_env["QUOTES_TORCH_THREADS"]) \
+        * int(config_env.get("QUOTES_PARALLEL_BATCHES", "1")) \
         <= _cpu(container["resources"]["requests"]["cpu"])
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from concurrent import futures
 
 import grpc
@@ -98,21 +97,12 @@ def test_server_still_extracts_after_bad_input(client):
     assert client.extract(TEXT).quotes
 
 
-def _hold_parser(parser) -> threading.Lock:
-    """The parser's batch lock: holding it makes the parser look busy with another batch."""
-    lock = getattr(parser, "_lock", None)
-    if lock is None:
-        pytest.skip("DocumentParser no longer exposes its batch lock")
-    return lock
-
-
 def test_resource_exhausted_when_the_queue_is_full(make_server, parser):
     srv = make_server(max_queued_documents=4)
     target = f"127.0.0.1:{srv.port}"
-    lock = _hold_parser(parser)
     with QuoteClient(target, timeout=60, retries=False) as client, \
             futures.ThreadPoolExecutor(1) as pool:
-        with lock:
+        with parser.exclusive():
             # Four documents fill the queue (the first batch waits for the parser).
             first = pool.submit(client.extract_batch, [TEXT] * 4)
             assert wait_until(lambda: sample(scrape(srv), "quotes_queue_documents") == 4)
@@ -133,9 +123,8 @@ def test_resource_exhausted_when_the_queue_is_full(make_server, parser):
 
 def test_deadline_exceeded_skips_the_work(make_server, parser):
     srv = make_server()
-    lock = _hold_parser(parser)
     with QuoteClient(f"127.0.0.1:{srv.port}") as client:
-        with lock:
+        with parser.exclusive():
             with pytest.raises(grpc.RpcError) as caught:
                 client.extract(TEXT, timeout=0.5)
             assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
@@ -235,9 +224,8 @@ def test_a_call_over_the_character_bound_is_refused_before_any_work(make_server)
 def test_the_client_retries_a_full_queue_after_the_servers_pushback(make_server, parser):
     srv = make_server(max_queued_documents=4)
     target = f"127.0.0.1:{srv.port}"
-    lock = _hold_parser(parser)
     with QuoteClient(target, timeout=60) as client, futures.ThreadPoolExecutor(2) as pool:
-        with lock:
+        with parser.exclusive():
             first = pool.submit(client.extract_batch, [TEXT] * 4)
             assert wait_until(lambda: sample(scrape(srv), "quotes_queue_documents") == 4)
             retried = pool.submit(client.extract, TEXT)  # refused, then retried

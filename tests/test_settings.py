@@ -13,8 +13,8 @@ def test_defaults():
     assert settings == Settings()
     assert (settings.port, settings.metrics_port, settings.max_document_chars,
             settings.max_batch_size, settings.max_queued_documents, settings.max_batch_words,
-            settings.torch_threads, settings.log_format) == (50051, 9464, 100_000, 64, 256, 6000,
-                                                             2, "text")
+            settings.torch_threads, settings.parallel_batches, settings.log_format) \
+        == (50051, 9464, 100_000, 64, 256, 6000, 1, 2, "text")
     assert settings.official_models_dir is None
 
 
@@ -38,6 +38,7 @@ def test_env_then_flags():
 @pytest.mark.parametrize("env", [{"QUOTES_PORT": "http"}, {"QUOTES_PORT": "70000"},
                                  {"QUOTES_MAX_BATCH_SIZE": "0"}, {"QUOTES_LOG_FORMAT": "xml"},
                                  {"QUOTES_TORCH_THREADS": "-1"},
+                                 {"QUOTES_PARALLEL_BATCHES": "0"},
                                  {"QUOTES_MAX_QUEUED_DOCUMENTS": "63"},
                                  {"QUOTES_MAX_BATCH_WORDS": "0"},
                                  {"QUOTES_MAX_CALL_CHARS": "10"}])
@@ -53,7 +54,7 @@ def test_help_names_every_env_variable(capsys):
     for name in ("QUOTES_HOST", "QUOTES_PORT", "QUOTES_METRICS_PORT", "QUOTES_OFFICIAL_MODELS_DIR",
                  "QUOTES_MAX_DOCUMENT_CHARS", "QUOTES_MAX_BATCH_SIZE", "QUOTES_MAX_QUEUED_DOCUMENTS",
                  "QUOTES_MAX_QUEUED_CHARS", "QUOTES_MAX_BATCH_WORDS", "QUOTES_MAX_BATCH_DELAY_MS",
-                 "QUOTES_TORCH_THREADS", "QUOTES_LOG_FORMAT", "QUOTES_GRACE_SECONDS",
+                 "QUOTES_TORCH_THREADS", "QUOTES_PARALLEL_BATCHES", "QUOTES_LOG_FORMAT", "QUOTES_GRACE_SECONDS",
                  "--download-models"):
         assert name in out
     assert "default: 50051" in out and "default: 100000" in out

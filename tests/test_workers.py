@@ -30,6 +30,7 @@ def _scrape(port: int) -> str:
 
 def test_default_workers_follow_cpus_and_threads():
     assert default_workers(1) == available_cpus() >= 1
+    assert default_workers(1, 2) == max(1, available_cpus() // 2)
     assert default_workers(10_000) == 1
 
 

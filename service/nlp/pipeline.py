@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -61,6 +63,7 @@ class Parser(Protocol):
     together, ``assemble`` joins one document's parsed pieces into its ``ParsedDocument``."""
 
     spec: ModelSpec
+    parallel_batches: int  # batches ``parse_pieces`` may be running at once
 
     def parse(self, texts: list[str]) -> list[ParsedDocument]: ...
 
@@ -71,21 +74,64 @@ class Parser(Protocol):
     def assemble(self, pieces: list[Piece], text: str) -> ParsedDocument: ...
 
 
-class DocumentParser:
-    """Parses documents with one Stanza pipeline; one batch at a time.
+class ParseSlots:
+    """Up to ``limit`` batches parsed at once, or one user alone (switching the arithmetic,
+    Stanza's own path): a readers-writer gate around one pipeline."""
 
-    Stanza pipelines are not thread-safe, and on a few cores running two batches side by side only
-    makes both slower, so parses are serialised with a lock; callers batch to get throughput
-    (the server's batcher gathers the documents of concurrent calls).
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._cond = threading.Condition()
+        self._active = 0
+        self._exclusive = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._exclusive or self._active >= self.limit:
+                self._cond.wait()
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            while self._exclusive:
+                self._cond.wait()
+            self._exclusive = True  # new parses wait from now on
+            while self._active:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
+class DocumentParser:
+    """Parses documents with one Stanza pipeline, up to ``parallel_batches`` batches at once.
+
+    Parsing is mostly torch (which releases the GIL) and partly Python (batch building, tree
+    decoding, which holds it). A single batch on two torch threads leaves a core idle during the
+    Python part; two batches on one torch thread each keep both busy, which on 2 cores parses
+    1.15-1.3x the words per second of one batch on two threads, with the same results (bench/
+    README.md). So ``parse`` may be called from that many threads at once; more callers wait. The
+    processors keep no state between batches, and the columns path copies nothing shared;
+    Stanza's own Document path (models the columns do not support) runs one batch at a time.
     """
 
     def __init__(self, spec: ModelSpec, *, torch_threads: int = 2, use_gpu: bool = False,
-                 batch_tokens: int = 5000, precision: str = "auto") -> None:
+                 batch_tokens: int = 5000, precision: str = "auto",
+                 parallel_batches: int = 1) -> None:
         import torch
 
         torch.set_num_threads(torch_threads)
         self.spec = spec
-        self._lock = threading.Lock()
         self._segmenter = NewsSegmenter()
         started = time.perf_counter()
         self._batch_tokens = batch_tokens
@@ -93,10 +139,18 @@ class DocumentParser:
         self._after_tokenize = [name for name in self._nlp.processors if name != "tokenize"]
         # Parse ColumnDocuments rather than Stanza Documents where every step supports them.
         self._on_columns = columns.supports(self._nlp)
+        self._slots = ParseSlots(max(1, parallel_batches) if self._on_columns and not use_gpu
+                                 else 1)
         # float32 or bfloat16 ("auto": bfloat16 where the CPU has it; service/nlp/precision.py)
         self.precision = parse_precision.use(self._nlp, "float32" if use_gpu else precision)
-        log.info("loaded %s (%s) in %.1fs with %d torch threads, %s", spec.label, spec.source,
-                 time.perf_counter() - started, torch_threads, self.precision)
+        log.info("loaded %s (%s) in %.1fs with %d torch threads, %d parallel batches, %s",
+                 spec.label, spec.source, time.perf_counter() - started, torch_threads,
+                 self._slots.limit, self.precision)
+
+    @property
+    def parallel_batches(self) -> int:
+        """How many batches this parser parses at once (1 where only Stanza's path works)."""
+        return self._slots.limit
 
     # --- the Parser protocol ---------------------------------------------------------------
 
@@ -136,9 +190,15 @@ class DocumentParser:
     def set_precision(self, precision: str) -> str:
         """Switch the tagger's and parser's arithmetic (``precision.PRECISIONS``) between batches;
         returns the one in use now."""
-        with self._lock:
+        with self.exclusive():
             self.precision = parse_precision.use(self._nlp, precision)
         return self.precision
+
+    def exclusive(self):
+        """A context in which no batch is parsed but the holder's (waits for running ones):
+        switching models' state, comparing with Stanza's path; tests hold it to make the parser
+        look busy."""
+        return self._slots.exclusive()
 
     def warm_up(self, rounds: int = 3) -> float:
         """Parse a built-in news text ``rounds`` times; returns the seconds it took.
@@ -197,10 +257,11 @@ class DocumentParser:
                 for run in runs]
 
     def _process(self, docs: list) -> None:
-        with self._lock:
-            if docs and isinstance(docs[0], ColumnDocument):
+        if docs and isinstance(docs[0], ColumnDocument):
+            with self._slots.shared():
                 columns.process(self._nlp, docs)
-            else:
+        else:
+            with self._slots.exclusive():
                 # Our documents arrive tokenized and split; Stanza's tokenize step would only
                 # deep-copy them (a tenth of the parse time), so the pipeline starts after it.
                 self._nlp.process(docs, processors=self._after_tokenize)
@@ -215,7 +276,7 @@ def parse_with_stanza_path(parser: DocumentParser, texts: list[str]) -> list:
 
     docs = [piece.content for text in texts
             for piece in parser._stanza_pieces(parser._sentence_runs(text), text)]
-    with parser._lock:
+    with parser.exclusive():
         fastpath.uninstall(parser._nlp)
         parse_precision.use(parser._nlp, "float32")
         try:
