@@ -13,7 +13,7 @@ together share the work instead of waiting on a lock one after another.
 - **Shared out**: a batcher thread that finds others idle takes only its share of the queued
   words, so work that arrives together is parsed side by side rather than in one batch while the
   other threads wait.
-- **No starvation**: documents are cut into pieces of whole sentences (at most a quarter of a
+- **No starvation**: documents are cut into pieces of whole sentences (at most a sixteenth of a
   batch each), and a batch takes at most one piece per document per round, oldest document
   first; a 100,000-character document shares batches with the short ones that arrive after it.
 - **Dropped before parsing**: a document whose caller cancelled or whose deadline passed leaves
@@ -42,8 +42,9 @@ from service.nlp.pipeline import Parser, Piece
 
 log = logging.getLogger(__name__)
 
-# A piece is at most this share of a batch, so a long document leaves room for others.
-PIECES_PER_BATCH = 4
+# A piece is at most this share of a batch (375 words of 6,000): a long document leaves room for
+# others, and idle batcher threads can share even one news article (~800 words: 3 pieces).
+PIECES_PER_BATCH = 16
 
 
 class QueueFull(Exception):
@@ -288,7 +289,7 @@ class Batcher:
                     if queued.taken == len(queued.pieces):
                         continue
                     piece_words = queued.piece_words[queued.taken]
-                    if batch and words + piece_words > limit:
+                    if batch and not self._fits(words, piece_words, limit):
                         continue
                     if queued.taken == 0:
                         self._metrics.queue_wait.observe(now - queued.enqueued)
@@ -300,6 +301,12 @@ class Batcher:
                         break
             self._queue = deque(q for q in self._queue if q.taken < len(q.pieces))
             return batch
+
+    def _fits(self, words: int, piece_words: int, limit: int) -> bool:
+        """Whether a piece joins a batch of ``words`` words: within ``limit``, or past a share
+        limit by less than it would leave the batch short (never past ``max_batch_words``)."""
+        after = words + piece_words
+        return after <= limit or (after - limit < limit - words and after <= self.max_batch_words)
 
     def _finish(self, batch: list[tuple[_Queued, int]], error: BaseException | None,
                 seconds_per_word: float | None = None) -> None:

@@ -99,3 +99,21 @@ def test_the_batcher_shares_queued_work_between_its_threads(parser):
         batcher.close(10)
     assert metrics.registry.get_sample_value("quotes_batch_size_count") == 2
     assert _analyses(parsed) == _analyses(parser.parse(NEWS[:2]))
+
+
+def test_idle_batcher_threads_share_one_article(parser):
+    """An article alone on an idle server is cut into pieces of whole sentences, and the two
+    batcher threads parse them side by side (lower latency); the pieces join into its parse."""
+    article = "\n\n".join(NEWS)  # ~900 words, about a long news article
+    metrics = Metrics()
+    batcher = Batcher(parser, metrics, max_delay=0.0)
+    try:
+        assert len(parser.segment(article, batcher._piece_words)) >= 3
+        with parser.exclusive():
+            ticket = batcher.submit([article], lambda: None)
+            assert wait_until(lambda: not batcher._queue)  # every piece taken: by both threads
+        [(_index, joined)] = list(ticket.results(time.monotonic() + 60))
+    finally:
+        batcher.close(10)
+    assert metrics.registry.get_sample_value("quotes_batch_size_count") == 2
+    assert _analyses([joined]) == _analyses(parser.parse([article]))
