@@ -23,8 +23,10 @@ together share the work instead of waiting on a lock one after another.
   any valid call); past that ``submit`` raises ``QueueFull``, which callers turn into
   RESOURCE_EXHAUSTED with a retry delay.
 
-Parsing happens here; converting parses and finding quotes stay with the caller's thread, so they
-overlap with the next batch.
+A document whose pieces are all parsed is joined into its ``ParsedDocument`` and handed to the
+call's ``then`` (the servicer finds its quotes there) on the batcher thread that parsed its last
+piece, so that Python work overlaps the other thread's torch work instead of competing for the
+GIL from one more thread per call; the call's own thread only converts the results.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from service.attribution.parsed import ParsedDocument
 from service.metrics import Metrics
@@ -70,12 +73,14 @@ class Ticket:
 
     def __init__(self, count: int, gone: Callable[[], str | None],
                  on_cancel: Callable[["Ticket"], None],
-                 assemble: Callable[[int, list[Piece]], ParsedDocument]) -> None:
+                 assemble: Callable[[int, list[Piece]], ParsedDocument],
+                 then: Callable[[int, ParsedDocument], Any] | None = None) -> None:
         self.gone = gone
         self._on_cancel = on_cancel
         self._assemble = assemble
+        self._then = then
         self._cond = threading.Condition()
-        self._ready: deque[tuple[int, list[Piece]]] = deque()
+        self._ready: deque[tuple[int, Any]] = deque()
         self._remaining = count
         self._error: WorkDropped | BaseException | None = None
 
@@ -88,9 +93,9 @@ class Ticket:
         if self._fail(WorkDropped(reason)):
             self._on_cancel(self)
 
-    def results(self, deadline: float | None = None) -> Iterator[tuple[int, ParsedDocument]]:
-        """(document index, its ParsedDocument) as each document is parsed, until all are; the
-        pieces are joined on the caller's thread.
+    def results(self, deadline: float | None = None) -> Iterator[tuple[int, Any]]:
+        """(document index, its ParsedDocument or what ``then`` made of it) as each document is
+        done, until all are.
 
         Raises ``WorkDropped`` once the ticket is cancelled or ``deadline`` (``time.monotonic``)
         passes, and the batcher's own error if parsing failed."""
@@ -112,13 +117,27 @@ class Ticket:
                 raise error
             if item is None:
                 return
-            index, pieces = item
-            yield index, self._assemble(index, pieces)
+            yield item
 
-    def _deliver(self, index: int, parts: list[Piece]) -> None:
+    def _complete(self, index: int, pieces: list[Piece]) -> None:
+        """Join a parsed document and run ``then`` on it (on the batcher thread); a failure
+        there fails this call alone."""
+        if self.dropped:
+            return
+        try:
+            result: Any = self._assemble(index, pieces)
+            if self._then is not None:
+                result = self._then(index, result)
+        except BaseException as exc:  # noqa: BLE001 - raised to the caller by ``results``
+            log.exception("finishing document %d of a call failed", index)
+            self._fail(exc)
+            return
+        self._deliver(index, result)
+
+    def _deliver(self, index: int, result: Any) -> None:
         with self._cond:
             if self._error is None:
-                self._ready.append((index, parts))
+                self._ready.append((index, result))
                 self._remaining -= 1
                 self._cond.notify_all()
 
@@ -180,10 +199,12 @@ class Batcher:
 
     # --- callers --------------------------------------------------------------------------------
 
-    def submit(self, texts: Sequence[str], gone: Callable[[], str | None]) -> Ticket:
+    def submit(self, texts: Sequence[str], gone: Callable[[], str | None],
+               then: Callable[[int, ParsedDocument], Any] | None = None) -> Ticket:
         """Queue ``texts`` (one call's documents) for parsing; ``gone()`` says why the caller no
-        longer waits ("cancelled", "deadline") or None. Raises ``QueueFull`` or
-        ``WorkDropped("shutdown")``."""
+        longer waits ("cancelled", "deadline") or None; ``then(index, parsed)``, if given, runs
+        on each parsed document on the batcher thread, and the ticket yields its results.
+        Raises ``QueueFull`` or ``WorkDropped("shutdown")``."""
         chars = sum(len(text) for text in texts)
         with self._cond:
             if self._closed:
@@ -198,7 +219,7 @@ class Batcher:
             self._chars += chars
             self._gauges()
         ticket = Ticket(len(texts), gone, self._withdraw,
-                        lambda index, pieces: self._parser.assemble(pieces, texts[index]))
+                        lambda index, pieces: self._parser.assemble(pieces, texts[index]), then)
         try:
             # Tokenizing and sentence splitting are rules only: done on the caller's thread.
             queued = []
@@ -310,6 +331,7 @@ class Batcher:
 
     def _finish(self, batch: list[tuple[_Queued, int]], error: BaseException | None,
                 seconds_per_word: float | None = None) -> None:
+        parsed: list[_Queued] = []
         with self._cond:
             if seconds_per_word is not None:
                 self._seconds_per_word = 0.8 * self._seconds_per_word + 0.2 * seconds_per_word
@@ -319,9 +341,11 @@ class Batcher:
                 queued.parsed += 1
                 if queued.parsed == len(queued.pieces):
                     self._release_document(queued)
-                    queued.ticket._deliver(queued.index, queued.pieces)
+                    parsed.append(queued)
                 elif queued.left_queue and queued.parsed == queued.taken:
                     self._release_document(queued)  # dropped while these pieces were parsed
+        for queued in parsed:  # outside the lock: the other threads go on taking batches
+            queued.ticket._complete(queued.index, queued.pieces)
 
     # --- bookkeeping (under self._cond) --------------------------------------------------------
 

@@ -25,6 +25,7 @@ from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
 from service import access_log
 from service.attribution import extractor
+from service.attribution.parsed import ParsedDocument
 from service.attribution.spans import (Attribution, OffsetConverter, OffsetUnit, QuoteType,
                                        Resolution, Span, SpeakerKind)
 from service.batching import Batcher, QueueFull, Ticket, WorkDropped
@@ -209,7 +210,7 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
                         put(("invalid", violations))
                         return
                     try:
-                        ticket = batcher.submit([request.document.text], lambda: _gone(context))
+                        ticket = self._submit(batcher, [request.document], context)
                     except (QueueFull, WorkDropped) as refusal:
                         put(("refused", refusal))
                         return
@@ -299,8 +300,7 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
                  context: grpc.ServicerContext, response_cls: type) -> list:
         batcher = self._require_batcher(context)
         try:
-            ticket = batcher.submit([document.text for document in documents],
-                                    lambda: _gone(context))
+            ticket = self._submit(batcher, documents, context)
         except (QueueFull, WorkDropped) as refusal:
             self._refuse(refusal, context)
         # When the call ends early (the caller cancelled, its deadline passed), its documents
@@ -310,20 +310,32 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
         with self._in_flight():
             return self._collect(ticket, documents, unit, context, response_cls)
 
+    def _submit(self, batcher: Batcher, documents: Sequence[pb.Document],
+                context: grpc.ServicerContext) -> Ticket:
+        """Queue the documents; their quotes are found on the batcher's thread right after the
+        parse (``service.batching``). Raises ``QueueFull`` or ``WorkDropped``."""
+        scorer = self._quote_scorer
+
+        def find_quotes(index: int, parsed: ParsedDocument) -> Attribution:
+            started = time.perf_counter()
+            attribution = extractor.extract(parsed, scorer)
+            self._metrics.observe_document(
+                len(documents[index].text), len(parsed.words),
+                [quote.type.value for quote in attribution.quotes],
+                time.perf_counter() - started)
+            return attribution
+
+        return batcher.submit([document.text for document in documents],
+                              lambda: _gone(context), find_quotes)
+
     def _collect(self, ticket: Ticket, documents: Sequence[pb.Document],
                  unit: tuple[OffsetUnit, int], context: grpc.ServicerContext,
                  response_cls: type) -> list:
-        """Each document's response, converted and extracted as soon as its parse is back."""
+        """Each document's response, converted as soon as its quotes are found."""
         responses: list = [None] * len(documents)
         try:
-            for index, parsed in ticket.results(_deadline(context)):
+            for index, attribution in ticket.results(_deadline(context)):
                 document = documents[index]
-                started = time.perf_counter()
-                attribution = extractor.extract(parsed, self._quote_scorer)
-                self._metrics.observe_document(
-                    len(document.text), len(parsed.words),
-                    [quote.type.value for quote in attribution.quotes],
-                    time.perf_counter() - started)
                 access_log.note(1, len(document.text), len(attribution.quotes))
                 responses[index] = to_proto(response_cls, document, attribution, unit,
                                             self._model)
