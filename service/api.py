@@ -16,7 +16,7 @@ Spark, Dask or Ray workers (each loads its own copy once, about 0.5 GiB):
     rdd.mapPartitions(lambda texts: Extractor(torch_threads=1).extract(list(texts)))
 
 With ``parallel_batches=2`` two batches are parsed and extracted at once on two threads (one
-core each with ``torch_threads=1``): what the server does on 2 cores, 1.15-1.3x the words per
+core each with ``torch_threads=1``): what the server does on 2 cores, 1.4-1.5x the words per
 second of one batch on two torch threads (bench/README.md).
 """
 
