@@ -5,7 +5,8 @@
 #
 #   scripts/accuracy.sh [OUT_DIR]        (default OUT_DIR: /tmp/quotes-accuracy)
 #
-# Environment: THREADS (parser CPU threads, default 2), PORT (gRPC port, default 50599),
+# Environment: THREADS (torch threads per batch, default 1), PARALLEL_BATCHES (default 2),
+# PORT (gRPC port, default 50599),
 # BATCH (documents per call, default 16), PYTHON (default: the repo's .venv, else python3),
 # SETS (the gold files to score, by name, default "soleimani polnear-train-sample polnear-dev").
 # Writes OUT_DIR/NAME.json for each set (the report as JSON, with the list of errors), NAME.txt
@@ -48,9 +49,9 @@ if "$PYTHON" -m clients.cli health --target "$target" --timeout 2 >/dev/null 2>&
     exit 1
 fi
 
-echo "starting server on $target (torch threads ${THREADS:-2}; log: $out/server.log)" >&2
+echo "starting server on $target (torch threads ${THREADS:-1} x ${PARALLEL_BATCHES:-2} batches; log: $out/server.log)" >&2
 "$PYTHON" -m service --host 127.0.0.1 --port "$port" --metrics-port off \
-    --torch-threads "${THREADS:-2}" --grace-seconds 5 >"$out/server.log" 2>&1 &
+    --torch-threads "${THREADS:-1}" --parallel-batches "${PARALLEL_BATCHES:-2}" --grace-seconds 5 >"$out/server.log" 2>&1 &
 server_pid=$!
 
 deadline=$((SECONDS + 120))
