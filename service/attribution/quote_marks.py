@@ -1,6 +1,9 @@
 """Pairing quote marks into quoted regions, following news conventions.
 
 - Curly marks say which way they face; straight ones alternate within a paragraph.
+- A paragraph ends at a line break, except a single one inside a hard-wrapped sentence (the next
+  word lower-case, no . ! ? : before it), as the segmenter reads it too: '"It is a\nlong road,"
+  she said' is one quotation.
 - A quotation that runs over several paragraphs leaves each paragraph but the last unclosed and
   opens every following one again: those pieces form one region.
 - An opening mark never closed ends its region at the end of its paragraph; a stray closing mark
@@ -41,7 +44,17 @@ class QuotedRegion:
 
 def _paragraph_end(text: str, offset: int) -> int:
     found = _PARAGRAPH_BREAK.search(text, offset)
+    while found and _wrapped_line(text, found.start()):
+        found = _PARAGRAPH_BREAK.search(text, found.end())
     return found.start() if found else len(text)
+
+
+def _wrapped_line(text: str, offset: int) -> bool:
+    """Whether the line break at ``offset`` wraps a sentence rather than ending a paragraph."""
+    following = text[offset + 1:offset + 80].lstrip(" \t")
+    before = text[max(0, offset - 80):offset].rstrip(" \t")
+    return (bool(following) and following[0].islower()
+            and bool(before) and before[-1] not in ".!?:\u2026\n")
 
 
 def _at_paragraph_start(text: str, offset: int) -> bool:

@@ -121,3 +121,13 @@ def test_a_next_quotation_with_its_own_attribution_stays_a_quote_of_its_own(run)
     quotes = run('"We have been patient for months," Delgado told reporters. '
                  '"Nobody wanted this strike," she added.')
     assert [q.text for q in quotes] == ["We have been patient for months,", "Nobody wanted this strike,"]
+
+
+def test_a_hard_wrapped_quotation_is_one_quote_with_its_speaker(run):
+    """Plain-text feeds wrap lines at a fixed width: a line break inside a quoted sentence does
+    not end the quotation."""
+    quote = only(run('"It is a long road, and we will\nwalk it together," Mayor Jane Porter said '
+                     'on Monday.'))
+    assert quote.type is QuoteType.DIRECT
+    assert quote.text == "It is a long road, and we will\nwalk it together,"
+    assert quote.speaker and quote.speaker.name == "Jane Porter"

@@ -39,3 +39,15 @@ def test_empty_and_markless_text():
     assert contents("") == []
     assert contents("No quotes at all.") == []
     assert contents('"') == []
+
+
+def test_a_line_wrapped_inside_a_sentence_does_not_end_the_quotation():
+    text = '"It is a\nlong road, and we will\nwalk it together," the mayor said.'
+    assert contents(text) == ["It is a\nlong road, and we will\nwalk it together,"]
+    assert find_quoted_regions(text)[0].paragraphs == 1
+
+
+def test_a_line_break_after_a_sentence_or_before_a_capital_still_ends_a_paragraph():
+    assert contents('He said "we will win.\nThe next "day" came.') == ["we will win.", "day"]
+    assert contents('He said "we will win\nThe next "day" came.') == ["we will win", "day"]
+    assert contents('He said "we will win\n\nand "then" left.') == ["we will win", "then"]
