@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.attribution import lexicon
+from service.attribution.cues import match_cue
 from service.attribution.parsed import FINITE_XPOS, ParsedDocument, Word
 from service.attribution.rules import Rule
 
@@ -86,6 +87,14 @@ def _contiguous(words: list[Word], around: Word) -> list[Word]:
     return [w for w in words if lo <= w.index <= hi]
 
 
+def _attribution_after(doc: ParsedDocument, cue: Word, clause: Word) -> bool:
+    if clause.index < cue.index or not doc.children(clause, *SUBJECT_RELS) \
+            or doc.children(clause, "ccomp", "xcomp", "obj", "parataxis"):
+        return False
+    start = _subtree_start(doc, clause)
+    return start > 0 and doc.words[start - 1].text == "," and match_cue(doc, clause) is not None
+
+
 def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> ReportedClause | None:
     """The clause a speech verb takes as its complement, on either side of it."""
     lemma = cue_lemma or cue.lemma.lower()
@@ -114,6 +123,9 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
     # 'she said, adding ...': a participle after a comma is the reporter's next act, not content
     candidates = [c for c in candidates if not (c.xpos == "VBG" and _subtree_start(doc, c) > cue.index
                                                 and doc.words[_subtree_start(doc, c) - 1].text == ",")]
+    # 'He denied the charges, his lawyer said': a speech verb after a comma, with its own subject
+    # and nothing it reports, attributes the cue's clause; it is not what the cue reports.
+    candidates = [c for c in candidates if not _attribution_after(doc, cue, c)]
     if not candidates:
         return None
     # Prefer ccomp, then the clause nearest the cue ("said [X], killing Y": X, not the participle).

@@ -131,3 +131,16 @@ def test_a_hard_wrapped_quotation_is_one_quote_with_its_speaker(run):
     assert quote.type is QuoteType.DIRECT
     assert quote.text == "It is a long road, and we will\nwalk it together,"
     assert quote.speaker and quote.speaker.name == "Jane Porter"
+
+
+@pytest.mark.parametrize("text, content, speaker", [
+    ("He denied the charges, his lawyer said.", "He denied the charges", "his lawyer"),
+    ("The company rejected the claims, a spokesman said on Monday.", "The company rejected the claims",
+     "a spokesman"),
+])
+def test_a_trailing_attribution_is_not_what_the_inner_cue_reports(run, text, content, speaker):
+    """'X denied Y, his lawyer said': the lawyer reports the denial; 'his lawyer said' is not a
+    quote of the denier (the parser hangs it on 'denied' as parataxis)."""
+    quote = only(run(text))
+    assert quote.type is QuoteType.INDIRECT and quote.text == content
+    assert quote.speaker and quote.speaker.mention == speaker
