@@ -56,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=8, help="documents per batch call (8)")
     p.add_argument("--count", type=int, default=0,
                    help="documents to send in all, cycling through the file (default: each "
-                        "document of the file once)")
+                        "document of the file once; with --duration, as many as the time allows)")
     p.add_argument("--duration", type=float, default=0,
                    help="stop sending after this many seconds (default: no limit)")
     p.add_argument("--timeout", type=float, default=120, help="per-call deadline, seconds (120)")
@@ -220,9 +220,10 @@ class Recorder:
 
 def drive(target: str, docs: list[tuple[str, str]], *, clients: int, mode: str, batch_size: int,
           count: int, duration: float, timeout: float) -> tuple[Recorder, float]:
-    """Send ``count`` documents (cycling through ``docs``) from ``clients`` threads."""
-    total = count or len(docs)
-    numbers = iter(range(total))
+    """Send ``count`` documents (cycling through ``docs``) from ``clients`` threads; with
+    ``duration`` and no ``count``, as many as that time allows."""
+    total = count or (None if duration else len(docs))
+    numbers = iter(range(total)) if total is not None else itertools.count()
     take_lock = threading.Lock()
     stop_at = time.monotonic() + duration if duration else None
     recorder = Recorder()
@@ -267,7 +268,8 @@ def drive(target: str, docs: list[tuple[str, str]], *, clients: int, mode: str, 
 
         try:
             # one deadline for the whole stream: long enough for its share of the documents
-            for response in client.stream(documents(), timeout=timeout * max(1, total)):
+            whole = timeout * max(1, total) if total is not None else duration + timeout
+            for response in client.stream(documents(), timeout=whole):
                 started, text = sent.pop(response.document_id)
                 recorder.ok(time.perf_counter() - started, [text], len(response.quotes))
         except grpc.RpcError as error:
@@ -337,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     words_per_s = recorder.words / seconds if seconds else 0.0
     in_process = None
     if args.in_process:
-        sent = args.count or len(docs)
+        sent = args.count or (recorder.documents if args.duration else len(docs)) or len(docs)
         in_process = in_process_words_per_s([docs[i % len(docs)][1] for i in range(sent)],
                                             args.threads, args.parallel_batches)
     latencies = recorder.latencies

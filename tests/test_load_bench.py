@@ -40,3 +40,14 @@ def test_started_server_and_in_process_share(tmp_path, capsys):
     assert result["server_peak_rss_mib"] > 100  # the models are in it
     assert result["in_process_words_per_s"] > 0 and result["share_of_in_process"] > 0
     assert "the service gives" in out
+
+
+def test_a_duration_alone_cycles_through_the_file_until_the_time_is_up(target, tmp_path, capsys):
+    results = tmp_path / "results.jsonl"
+    status = load.main(["--target", target, "--jsonl", str(NEWS), "--clients", "2",
+                        "--duration", "4", "--results", str(results)])
+    assert status == 0, capsys.readouterr().out
+    result = json.loads(results.read_text())
+    documents_in_file = len(NEWS.read_text().splitlines())
+    assert result["documents"] > documents_in_file  # went round the file again
+    assert result["seconds"] < 4 + 30  # and stopped: calls in flight at the deadline finish
