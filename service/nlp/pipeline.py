@@ -120,9 +120,10 @@ class DocumentParser:
     decoding, which holds it). A single batch on two torch threads leaves a core idle during the
     Python part; two batches on one torch thread each keep both busy, which on 2 cores parses
     1.15-1.3x the words per second of one batch on two threads (1.4-1.5x with extraction in the
-    same threads), with the same results (bench/README.md). So ``parse`` may be called from that many threads at once; more callers wait. The
-    processors keep no state between batches, and the columns path copies nothing shared;
-    Stanza's own Document path (models the columns do not support) runs one batch at a time.
+    same threads), with the same results (bench/README.md). So ``parse`` may be called from
+    that many threads at once; more callers wait. The processors keep no state between
+    batches, and the columns path copies nothing shared; Stanza's own Document path (models the
+    columns do not support) runs one batch at a time.
     """
 
     def __init__(self, spec: ModelSpec, *, torch_threads: int = 2, use_gpu: bool = False,
