@@ -2,6 +2,7 @@
 
     quotes-dev throughput ...        parse + extraction words/s in process (devtools/throughput.py)
     quotes-dev load ...              the server under concurrent gRPC clients (devtools/load.py)
+    quotes-dev snapshot ...          every quote of the shared sets, written down and compared
     quotes-dev errors ...            error categories against gold quotes, with baselines
     quotes-dev models ...            the models on UD English-EWT (service.nlp.evaluate)
     quotes-dev probes [NAME...]      the reliability probes of docs/RELIABILITY.md
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 COMMANDS = {
     "throughput": ("devtools.throughput", "parse + extraction words/s in process"),
     "load": ("devtools.load", "the server under concurrent gRPC clients"),
+    "snapshot": ("devtools.snapshot", "every quote of the shared gold sets, to compare two versions"),
     "errors": ("devtools.error_categories", "error categories against gold quotes"),
     "models": ("service.nlp.evaluate", "the models' scores on UD English-EWT"),
     "probes": ("devtools.probes", "re-measure the reliability figures (cancel, overload, ...)"),

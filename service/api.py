@@ -112,6 +112,10 @@ class Extractor:
         [attribution] = self._batch([text])
         return attribution
 
+    def extract_parsed(self, parsed) -> Attribution:
+        """The quotes of one already parsed document (``ParsedDocument``), as ``extract``."""
+        return extractor.extract(parsed, self.scorer)
+
     def _batch(self, texts: list[str]) -> list[Attribution]:
         # Empty texts have no quotes; the parser is not asked about them.
         parsed = iter(self.parser.parse([t for t in texts if t.strip()]))

@@ -764,11 +764,26 @@ def _resolve(doc: ParsedDocument, found: list[_Found], regions: list[QuotedRegio
             speaker.confidence = round(confidences[i] if confidences[i] is not None
                                        else FALLBACK_CONFIDENCE.get(speaker.resolution, 0.5), 3)
         cue = Cue(text=doc.text[f.cue_span.start:f.cue_span.end], lemma=f.cue_lemma, span=f.cue_span) if f.cue_span else None
+        parts = _parts(f, regions)
         quotes.append(Quote(
             text=doc.text[f.span.start:f.span.end], span=f.span, type=f.type, speaker=speaker, cue=cue,
             confidence=_confidence(f, speaker, linked), sentence_index=f.sentence,
-            rule=f.how.label))
+            rule=f.how.label, parts=parts, words=" ".join(doc.text[p.start:p.end] for p in parts)))
     return Attribution(quotes=quotes, speakers=resolver.index())
+
+
+def _parts(f: _Found, regions: list[QuotedRegion]) -> list[Span]:
+    """The pieces of a quotation taken from several quoted regions (halves around the
+    attribution, paragraphs run on); one part, the span, for everything else."""
+    if f.type is not QuoteType.DIRECT or len(f.region_keys) < 2:
+        return [f.span]
+    parts = []
+    for key in sorted(f.region_keys):
+        content = regions[key].content
+        start, end = max(content.start, f.span.start), min(content.end, f.span.end)
+        if start < end:
+            parts.append(Span(start, end))
+    return parts or [f.span]
 
 
 def _source_mention(doc: ParsedDocument, f: _Found, mention: Mention) -> Mention:

@@ -89,6 +89,12 @@ class Quote:
     confidence: float
     sentence_index: int
     rule: str = ""  # the name of the rule that found it (service.attribution.rules)
+    # The speaker's own words, in order: one part for most quotes (== span); a quotation split
+    # by its attribution ('"X," she said. "Y"') or run on over paragraphs has one per piece,
+    # so no part holds the attribution or the marks between pieces.
+    parts: list[Span] = field(default_factory=list)
+    # Exactly the speaker's words: the parts' texts joined by one space (== text for one part).
+    words: str = ""
 
 
 @dataclass
