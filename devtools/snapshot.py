@@ -99,11 +99,17 @@ def _predicted(attribution):
     return predicted_quotes(attribution)
 
 
-def compare(a: Path, b: Path) -> int:
-    """Documents whose answers differ between two snapshot files (by set and id)."""
+def compare(a: Path, b: Path, ignore: Sequence[str] = ()) -> int:
+    """Documents whose answers differ between two snapshot files (by set and id); quote fields
+    named in ``ignore`` (new fields, say) are left out of the comparison."""
     def load(path: Path) -> dict:
         with open(path, encoding="utf-8") as f:
-            return {(r["set"], r["id"]): r for r in map(json.loads, f)}
+            rows = {(r["set"], r["id"]): r for r in map(json.loads, f)}
+        for row in rows.values():
+            for quote in row["quotes"]:
+                for name in ignore:
+                    quote.pop(name, None)
+        return rows
     left, right = load(a), load(b)
     differing = 0
     for key in sorted(set(left) | set(right)):
@@ -123,6 +129,10 @@ def compare(a: Path, b: Path) -> int:
     return 1 if differing else 0
 
 
+def _fields(text: str) -> list[str]:
+    return [name for name in text.split(",") if name]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="quotes-dev snapshot", description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -131,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="compare with this earlier snapshot (after writing --out, or --out "
                          "itself given as a second file with --against)")
     ap.add_argument("--against", type=Path, help="with --compare and no --out: the second file")
+    ap.add_argument("--ignore", default="", metavar="FIELDS",
+                    help="quote fields to leave out of --compare, comma-separated (e.g. a field "
+                         "the earlier snapshot did not have)")
     ap.add_argument("--sets", default=",".join(DEFAULT_SETS),
                     help="gold sets by name (NAME-gold.jsonl in --eval-dir), comma-separated")
     ap.add_argument("--eval-dir", type=Path, default=SHARED_EVAL)
@@ -139,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true", help="print the error lists of the figures")
     args = ap.parse_args(argv)
     if args.compare and args.against and not args.out:
-        return compare(args.compare, args.against)
+        return compare(args.compare, args.against, _fields(args.ignore))
     if not args.eval_dir.is_dir():
         ap.error(f"no gold sets at {args.eval_dir}")
     results = snapshot([s for s in args.sets.split(",") if s], args.eval_dir, args.cache,
@@ -160,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.compare:
         if not args.out:
             ap.error("--compare needs --out (or --against)")
-        return compare(args.compare, args.out)
+        return compare(args.compare, args.out, _fields(args.ignore))
     return 0
 
 

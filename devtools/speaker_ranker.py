@@ -1,4 +1,4 @@
-"""Train the speaker ranker (service/attribution/speaker_ranking.py) on gold quotes.
+"""Train the speaker ranker (service/attribution/speakers/ranking.py) on gold quotes.
 
     quotes-dev train-speaker-ranker --gold ../shared/eval/polnear-train-gold.jsonl \\
         [--parse-cache PKL] [--dev-gold ../shared/eval/polnear-dev-gold.jsonl --dev-parse-cache PKL] \\
@@ -31,10 +31,11 @@ from pathlib import Path
 
 from clients.evaluation import GoldDocument, PredictedQuote, load_gold, match, speaker_correct
 from service.attribution.parsed import ParsedDocument
-from service.attribution.speaker_ranking import (MODEL_PATH, Candidate, SpeakerRanker, Tree,
+from service.attribution.speakers.ranking import (MODEL_PATH, Candidate, SpeakerRanker, Tree,
                                                  is_relative)
-from service.attribution import reported
-from service.attribution.speakers import SpeakerResolver, make_mention
+from service.attribution.speakers.heads import antecedent_of_relative
+from service.attribution.speakers.mentions import make_mention
+from service.attribution.speakers.resolution import SpeakerResolver
 from service.attribution.spans import Attribution
 
 FOLDS = 5
@@ -75,7 +76,7 @@ def _said_by(doc: ParsedDocument, attribution: Attribution, candidate: Candidate
     """(name, mention, mention span) the quote would get with this candidate as its speaker."""
     head = candidate.head
     if is_relative(head):
-        antecedent = reported.antecedent_of_relative(doc, head)
+        antecedent = antecedent_of_relative(doc, head)
         mention = make_mention(doc, antecedent) if antecedent is not None else make_mention(doc, head)
         return mention.text, head.text, (head.start, head.end)
     mention = make_mention(doc, head)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service.attribution import speaker_ranking
+from service.attribution.speakers import ranking as speaker_ranking
 from service.attribution.extractor import extract_with_candidates
 from service.attribution.spans import SpeakerKind
 

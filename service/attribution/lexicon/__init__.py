@@ -33,6 +33,28 @@ def words(name: str) -> frozenset[str]:
                      if line.strip() and not line.lstrip().startswith("#"))
 
 
+# Every list, loaded once here; the rules use these names.
+ADDRESSEE_VERBS = words("addressee_verbs")  # 'told [reporters] ...': the object is the addressee
+ATTRIBUTION_VERBS = words("attribution_verbs")
+BARE_CLAUSE_LEMMAS = words("bare_clause_lemmas")
+BELIEF_VERBS = words("belief_verbs")
+GROUP_WORDS = words("group_words")
+INFINITIVE_VERBS = words("infinitive_verbs")  # 'vowed [to fight]', 'urged [X to act]'
+INVERSION_LEMMAS = words("inversion_lemmas")  # '..., said the minister'
+MEDIA_OBJECTS = words("media_objects")  # 'tweeted [a picture]': shared, not said
+NAMING_VERBS = words("naming_verbs")
+NO_OBJECT_CONTENT = words("no_object_content")  # 'wrote [a letter]': no message in the object
+NON_REPORT_MARKS = words("non_report_marks")  # 'said [when] asked': not a report
+OPENING_ADVERBS = words("opening_adverbs")
+PERSON_NOUNS = words("person_nouns")
+PRONOMINAL_DETERMINERS = words("pronominal_determiners")  # '[None] of them said'
+QUESTION_VERBS = words("question_verbs")
+TIME_WORDS = words("time_words")
+TITLES = words("titles")
+TOPIC_CASES = words("topic_cases")
+TOPIC_ON_VERBS = words("topic_on_verbs")
+WEEKDAYS = words("weekdays")
+
 # Personal pronouns: (gender m/f/n or None, number: sg, pl, sg1, pl1, 2).
 PRONOUNS: dict[str, tuple[str | None, str]] = {
     "he": ("m", "sg"), "she": ("f", "sg"), "it": ("n", "sg"), "they": (None, "pl"),

@@ -1,7 +1,5 @@
-"""Speaker noun phrases, and resolving them to the entities a document talks about.
+"""Resolving speaker mentions of one document, in text order, to the entities it talks about.
 
-- A speaker mention is the subject's noun phrase with its titles and modifiers ("Mossad chief Yossi
-  Cohen"), without relative clauses, appositions or participle asides.
 - Names resolve to the fullest form the document gives ("Cohen" -> "Yossi Cohen"), titles dropped.
 - Pronouns resolve to the nearest earlier compatible speaker or named person (he/she: a person of
   no conflicting gender; they: a group or organisation; it: an organisation).
@@ -13,141 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from service.attribution.parsed import FINITE_XPOS, ParsedDocument, Word
 from service.attribution import lexicon
+from service.attribution.parsed import FINITE_XPOS, ParsedDocument, Word
 from service.attribution.spans import Resolution, Span, Speaker, SpeakerEntry, SpeakerKind
+from service.attribution.speakers.mentions import Mention, name_chain
 
-_NP_EXCLUDED_RELS = ("acl", "appos", "punct", "parataxis", "advcl", "dep", "discourse", "vocative",
-                     "reparandum", "list", "dislocated")
-PERSON_NOUNS = lexicon.words("person_nouns")
-PRONOUNS = lexicon.PRONOUNS
+
 RESOLVE_WINDOW_CHARS = 2500  # how far back a pronoun looks for an antecedent
-
-
-def titles() -> frozenset[str]:
-    return lexicon.words("titles")
-
-
-def group_words() -> frozenset[str]:
-    return lexicon.words("group_words")
-
-
-def noun_phrase(doc: ParsedDocument, head: Word) -> list[Word]:
-    """The head's noun phrase, without clauses and asides, as contiguous words."""
-    excluded = {c.index for w in doc.subtree(head) for c in doc.children(w)
-                if (c.rel in _NP_EXCLUDED_RELS or c.deprel in ("acl:relcl",)) and not _tight_appos(doc, c)
-                and not _word_internal_hyphen(doc, c)}
-    words = doc.subtree(head, exclude=excluded)
-    lo = hi = head.index
-    indices = {w.index for w in words}
-    # Words the parser hung on the verb beside the head ('Mossad chief | Yossi Cohen' as two
-    # subjects) still belong to the phrase when nothing separates them.
-    while lo - 1 >= 0 and lo - 1 not in indices and doc.words[lo - 1].sentence == head.sentence \
-            and doc.words[lo - 1].upos in ("NOUN", "PROPN", "ADJ") and doc.words[lo - 1].head == head.head \
-            and doc.words[lo - 1].rel in ("nsubj", "compound", "amod") and head.rel == "nsubj":
-        for w in doc.subtree(doc.words[lo - 1]):
-            indices.add(w.index)
-        lo = min(indices)
-    while lo - 1 in indices:
-        lo -= 1
-    while hi + 1 in indices:
-        hi += 1
-    # Names run on over the proper nouns right after the head ("said Anna Berg" parsed as Anna + X).
-    while (head.upos == "PROPN" and hi + 1 < len(doc.words) and doc.words[hi + 1].upos == "PROPN"
-           and doc.words[hi + 1].sentence == head.sentence and hi + 1 not in excluded
-           and doc.words[hi + 1].text.lower() not in lexicon.words("time_words")):
-        hi += 1
-        indices.add(hi)
-    words = [doc.words[i] for i in range(lo, hi + 1) if i in indices]
-    while words and (words[0].upos in ("PUNCT", "CCONJ") or words[0].rel in ("case", "fixed")
-                     or len(words) > 1 and words[0].lemma.lower() in lexicon.words("opening_adverbs")):  # 'Meanwhile Rihanna'
-        words = words[1:]
-    while words and words[-1].upos in ("PUNCT", "CCONJ"):
-        words = words[:-1]
-    return words or [head]
-
-
-def _word_internal_hyphen(doc: ParsedDocument, word: Word) -> bool:
-    """The '-' of 'Iran-backed' belongs to the phrase (no space on either side)."""
-    return word.text in ("-", "\u2013") and 0 < word.start and word.end < len(doc.text) \
-        and not doc.text[word.start - 1].isspace() and not doc.text[word.end].isspace()
-
-
-def _tight_appos(doc: ParsedDocument, word: Word) -> bool:
-    """'Mossad chief Yossi Cohen': a name in apposition with no comma is part of the phrase."""
-    if word.rel != "appos" or word.index == 0:
-        return False
-    first = doc.subtree(word)[0]
-    return first.index > 0 and doc.words[first.index - 1].upos != "PUNCT" and word.upos == "PROPN"
-
-
-def name_chain(doc: ParsedDocument, head: Word) -> list[Word]:
-    """The proper name a head word ends: 'US President Donald Trump' -> [Donald, Trump]."""
-    if head.upos != "PROPN" and not (head.text[:1].isupper() and head.upos in ("NOUN", "X")):
-        return []
-    chain = [head]
-    j = head.index + 1
-    while j < len(doc.words) and doc.words[j].upos == "PROPN" and doc.words[j].sentence == head.sentence \
-            and doc.words[j].text.lower() not in lexicon.words("time_words"):
-        chain.append(doc.words[j])
-        j += 1
-    i = head.index - 1
-    while i >= 0 and doc.words[i].sentence == head.sentence:
-        w = doc.words[i]
-        if w.upos == "PROPN" or (w.text[:1].isupper() and w.text.lower() in titles()) or (
-                w.upos == "ADJ" and w.text[:1].isupper() and i > doc.sentences[w.sentence].start) or (
-                w.text.endswith(".") and len(w.text) <= 3 and w.text[:1].isupper()):
-            chain.insert(0, w)
-            i -= 1
-            continue
-        break
-    # Names are capitalised: "northwestern" tagged PROPN is not part of one.
-    while len(chain) > 1 and not chain[0].text[:1].isupper():
-        chain = chain[1:]
-    # Titles: keep what follows the last title word.
-    cut = 0
-    for k, w in enumerate(chain[:-1]):
-        if w.text.lower() in titles():
-            cut = k + 1
-    chain = chain[cut:]
-    # Possessives or genitive leftovers ("Iran's") are not part of a name.
-    return [w for w in chain if w.upos != "PART"]
-
-
-def _text(words: list[Word], doc: ParsedDocument) -> str:
-    return doc.text[words[0].start:words[-1].end] if words else ""
-
-
-@dataclass
-class Mention:
-    words: list[Word]
-    head: Word
-    form: str  # "pronoun", "name" or "nominal"
-    text: str
-    span: Span
-    name: str  # proper name (names), lower-cased pronoun, or the description
-    plural: bool
-    definite: bool
-
-
-def make_mention(doc: ParsedDocument, head: Word) -> Mention:
-    words = noun_phrase(doc, head)
-    text = _text(words, doc)
-    span = Span(words[0].start, words[-1].end)
-    plural = head.has_feat("Number=Plur") or head.xpos in ("NNS", "NNPS") or any(
-        c.rel == "conj" for c in doc.children(head))
-    if head.upos == "PRON" or head.text.lower() in PRONOUNS and len(words) == 1:
-        return Mention(words, head, "pronoun", text, span, head.text.lower(), plural, True)
-    chain = name_chain(doc, head)
-    if not chain and head.upos == "NOUN":
-        # 'New Yorker reporter Dexter Filkins' headed by the role noun: the name follows it
-        after = [w for w in words if w.index > head.index and w.upos == "PROPN"]
-        if after and after[0].index == head.index + 1:
-            chain = name_chain(doc, after[-1])
-    if chain and not any(c.rel == "conj" for c in doc.children(head)):
-        return Mention(words, head, "name", text, span, _text(chain, doc), plural, True)
-    definite = any(c.lemma.lower() in ("the", "this", "that", "these", "those") for c in doc.children(head, "det"))
-    return Mention(words, head, "nominal", text, span, text, plural, definite)
 
 
 @dataclass
@@ -194,14 +64,14 @@ class SpeakerResolver:
         for _, chain in self._names:
             words = [w.text for w in chain]
             if len(words) > len(best.split()) and words[-len(tokens):] == tokens and not any(
-                    t.lower() in group_words() for t in words[:-len(tokens)]):
+                    t.lower() in lexicon.GROUP_WORDS for t in words[:-len(tokens)]):
                 best = " ".join(words)
         return best
 
     @staticmethod
     def _name_kind(name: str) -> SpeakerKind:
         tokens = name.split()
-        if any(t.lower().strip(".") in group_words() for t in tokens):
+        if any(t.lower().strip(".") in lexicon.GROUP_WORDS for t in tokens):
             return SpeakerKind.ORGANIZATION
         if len(tokens) == 1 and tokens[0].isupper() and len(tokens[0]) >= 2:
             return SpeakerKind.ORGANIZATION  # acronyms: PMF, IRGC
@@ -226,10 +96,11 @@ class SpeakerResolver:
         return None
 
     def _antecedent(self, pronoun: str, position: int) -> Entity | None:
-        gender, number = PRONOUNS.get(pronoun, (None, "sg"))
+        gender, number = lexicon.PRONOUNS.get(pronoun, (None, "sg"))
         if number in ("sg1", "pl1", "2", "rel"):
             return None
         best: Entity | None = None
+        best_rank: tuple = ()
         for entity in self.entities:
             if entity.last_position > position or position - entity.last_position > RESOLVE_WINDOW_CHARS:
                 continue
@@ -321,11 +192,11 @@ class SpeakerResolver:
                         break
             if entity is None:
                 head_lemma = mention.head.lemma.lower()
-                if head_lemma in group_words():
+                if head_lemma in lexicon.GROUP_WORDS:
                     kind = SpeakerKind.ORGANIZATION
                 elif mention.plural:
                     kind = SpeakerKind.GROUP
-                elif head_lemma in PERSON_NOUNS or head_lemma in titles():
+                elif head_lemma in lexicon.PERSON_NOUNS or head_lemma in lexicon.TITLES:
                     kind = SpeakerKind.PERSON
                 else:
                     kind = SpeakerKind.UNKNOWN

@@ -1,6 +1,6 @@
 """Speaker resolution as a ranking: candidate mentions for each quote, scored by a learned model.
 
-The rules (``reported.speaker_head`` and the passes of ``extractor``) propose one speaker mention
+The rules (``speakers.heads.speaker_head`` and the passes of ``extractor``) propose one speaker mention
 per quote, the *chain's answer*. Here each quote also gets the other mentions a reader would weigh:
 the parse subjects of its cue and of the verb it hangs on, the head its chain mention is in
 apposition with (or the apposition of it), the nearest name before and after the cue in its
@@ -30,12 +30,13 @@ from functools import cache
 from pathlib import Path
 
 from service.attribution import lexicon
-from service.attribution import reported
 from service.attribution.parsed import ParsedDocument, Word
 from service.attribution.spans import QuoteType, Resolution, Span
-from service.attribution.speakers import noun_phrase
+from service.attribution.speakers.heads import antecedent_of_relative
+from service.attribution.speakers.mentions import noun_phrase
+from service.attribution.syntax import is_relative_word, is_time_word
 
-MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "attribution" / "speaker_ranker.json"
+MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "attribution" / "speaker_ranker.json"
 MODEL_FORMAT = "speaker-ranker-trees/1"
 PREVIOUS_SPEAKER_CHARS = 1200  # how far back a quotation run's previous speaker is a candidate
 
@@ -82,7 +83,7 @@ class QuoteContext:
 
 
 def is_relative(word: Word) -> bool:
-    return reported.is_relative(word)
+    return is_relative_word(word)
 
 
 def _name_words(doc: ParsedDocument, head: Word) -> list[Word]:
@@ -144,7 +145,7 @@ def _nominal_candidates(doc: ParsedDocument, cue: Word, quote: Span, quoted) -> 
 
     def usable(w: Word) -> bool:
         # a name modifying a noun ('the Iowa caucuses', 'Trump's campaign') names no speaker
-        return not _in_span(w, quote) and not quoted(w) and not reported.is_time_word(doc, w) \
+        return not _in_span(w, quote) and not quoted(w) and not is_time_word(doc, w) \
             and w.deprel not in ("compound", "nmod:poss")
 
     for i in range(cue.index - 1, sentence.start - 1, -1):
@@ -312,7 +313,7 @@ def _features(doc: ParsedDocument, quote: QuoteContext, c: Candidate, n: int,
     f["chain_res_" + (quote.chain_resolution or "none")] = 1.0
     f["chain_kind_" + (quote.chain_kind or "none")] = 1.0
     if relative:
-        antecedent = reported.antecedent_of_relative(doc, w)
+        antecedent = antecedent_of_relative(doc, w)
         if antecedent is not None:
             f["antecedent_person_like"] = float(person_like(doc, antecedent))
             f["antecedent_org_like"] = float(org_like(doc, antecedent))
