@@ -2,6 +2,8 @@
 
 - ``words(name)``: the word list ``<name>.txt`` (one word a line, ``#`` comments), lower-cased, as
   a frozenset; read once. ``LISTS`` names every list; README.md says what each is for.
+- ``first_name_gender(name)``: "f", "m" or None, from ``first_names.tsv`` (first names whose gender
+  is clear in the 1990 US Census lists; built by ``scripts/build_first_names.py``); read once.
 - ``PRONOUNS``: personal pronouns with gender and number, for speaker resolution.
 - quote marks (shared with the segmenter and the parser's normalisation): which marks open,
   which close, which go either way.
@@ -16,6 +18,7 @@ from pathlib import Path
 
 FOLDER = Path(__file__).parent
 CUE_LEMMAS = FOLDER / "cue_lemmas.txt"
+FIRST_NAMES = FOLDER / "first_names.tsv"
 
 LISTS = ("addressee_verbs", "attribution_verbs", "bare_clause_lemmas", "belief_verbs",
          "group_words", "infinitive_verbs", "inversion_lemmas", "media_objects", "naming_verbs", "no_object_content",
@@ -31,6 +34,24 @@ def words(name: str) -> frozenset[str]:
     lines = (FOLDER / f"{name}.txt").read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip().lower() for line in lines
                      if line.strip() and not line.lstrip().startswith("#"))
+
+
+@cache
+def _first_names() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for line in FIRST_NAMES.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, gender = (field.strip() for field in line.split("\t"))
+            if gender not in ("f", "m"):
+                raise ValueError(f"{FIRST_NAMES.name}: {line!r}: the gender is f or m")
+            table[name.lower()] = gender
+    return table
+
+
+def first_name_gender(name: str) -> str | None:
+    """The gender of the first name ``name``, any case: "f" or "m" where ``first_names.tsv`` says it
+    is clear, else None: unknown, ambiguous (Jordan, Taylor) or mostly a surname (Martin, May)."""
+    return _first_names().get(name.strip().lower())
 
 
 # Every list, loaded once here; the rules use these names.
