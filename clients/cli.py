@@ -74,10 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--jsonl", metavar="FILE", help='also read documents from a JSONL file, '
                          'one {"id": ..., "text": ...} a line (other keys are ignored)')
     extract.add_argument("--format", choices=("text", "json"), default="text",
-                         help="text: one block per quote, its text as read (a split quote as "
-                              "its parts, without the attribution); json: one line per "
-                              "document, the protobuf JSON mapping of ExtractQuotesResponse "
-                              "(default: text)")
+                         help="text: one block per quote, the speaker's words as written "
+                              "(a split quote's parts joined by a space, without the "
+                              "attribution; direct quotes in one pair of straight double "
+                              "quotes, nothing else converted); json: one line per document, "
+                              "the protobuf JSON mapping of ExtractQuotesResponse, every field "
+                              "present (parts and words included) (default: text)")
     extract.add_argument("--offset-unit", default="code_point",
                          choices=("code_point", "utf8_byte", "utf16_code_unit"),
                          help="unit of the offsets in the output (default: code_point)")
@@ -269,17 +271,16 @@ _CLOSING_MARKS = "\u201d\u00bb"  # ” »
 
 
 def quote_parts(text: str, quote_type: str) -> list[str]:
-    """A quote's text as a person reads it: its parts, each on one line.
+    """The parts of a quote from a server that sends no ``Quote.words`` (one that predates it),
+    read off the double quote marks inside its text, each on one line.
 
-    The proto gives a split quote ("X," he said, "Y") as one span from X's start to Y's end, so
-    its text holds the attribution. For direct quotes the parts are read off the double quote
-    marks inside that text (the text starts inside the quotation): what lies between a closing
-    mark and the next opening one is left out (the attribution, or words between two quoted
-    pieces), an opening mark met inside the quotation (a new paragraph of the same quotation)
-    starts a new part, and text after a last closing mark stays as a part of its own. Indirect
-    and mixed quotes are one part with their marks: quoted words are part of what they report.
-    Whitespace runs (line breaks included) become one space and other control characters are
-    dropped, so a part is one line and nothing in the document can drive the terminal.
+    Such a server gives a split quote ("X," he said, "Y") only as one span from X's start to Y's
+    end, so its text holds the attribution. For direct quotes the parts are read off the marks
+    (the text starts inside the quotation): what lies between a closing mark and the next opening
+    one is left out (the attribution, or words between two quoted pieces), an opening mark met
+    inside the quotation (a new paragraph of the same quotation) starts a new part, and text
+    after a last closing mark stays as a part of its own. Indirect and mixed quotes are one part
+    with their marks: quoted words are part of what they report.
     """
     if quote_type != "direct":
         pieces = [text]
@@ -298,6 +299,20 @@ def quote_parts(text: str, quote_type: str) -> list[str]:
     return [part for part in parts if part]
 
 
+def quote_words(quote: pb.Quote) -> str:
+    """What the text display prints for a quote: the speaker's words as written (``words``, the
+    parts joined by one space, so a split quote without its attribution), on one line.
+
+    No character is converted (quote marks and apostrophes stay as the source has them); only
+    whitespace runs, line breaks included, become one space and other control characters are
+    dropped, so a quote is one line and nothing in the document can drive the terminal. From a
+    server without ``words``, the parts ``quote_parts`` reads off the text, joined by a space.
+    """
+    if quote.words:
+        return _one_line(quote.words)
+    return " ".join(quote_parts(quote.text, _type_name(quote.type)))
+
+
 def _one_line(text: str) -> str:
     printable = "".join(char for char in text
                         if char.isspace() or unicodedata.category(char) != "Cc")
@@ -309,12 +324,17 @@ def write_text(response: pb.ExtractQuotesResponse, out: TextIO) -> None:
     out.write(f"== {response.document_id or '(no id)'}: {count} quote{'s' * (count != 1)}\n")
     for quote in response.quotes:
         quote_type = _type_name(quote.type)
-        parts = quote_parts(quote.text, quote_type) or ["(empty)"]
-        if quote_type == "direct":
-            parts = [f"\u201c{part}\u201d" for part in parts]
-        out.write("\n" + "".join(f"{part}\n" for part in parts))
-        out.write(f"  type:    {_type_name(quote.type)}  [{quote.span.start}, {quote.span.end})"
+        words = quote_words(quote)
+        if not words:
+            words = "(empty)"
+        elif quote_type == "direct":
+            words = f'"{words}"'  # one pair of plain marks; the words inside as written
+        out.write(f"\n{words}\n")
+        out.write(f"  type:    {quote_type}  [{quote.span.start}, {quote.span.end})"
                   f"  confidence {quote.confidence:.2f}\n")
+        if len(quote.parts) > 1:
+            out.write("  parts:   " + " ".join(f"[{part.start}, {part.end})" for part in quote.parts)
+                      + "\n")
         if quote.HasField("speaker"):
             speaker = quote.speaker
             said_by = speaker.name or speaker.mention

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from clients.cli import main, predicted_quotes, quote_parts, speaker_confidence
+from clients.cli import (main, predicted_quotes, quote_parts, quote_words, speaker_confidence,
+                         write_text)
 from clients.client import QuoteClient
 from clients.evaluation import evaluate, load_gold
 from conftest import TEXT
@@ -43,15 +44,56 @@ def test_extract_text_shows_quotes_as_read(capsys, target, tmp_path):
     code, out, err = run(capsys, "extract", str(article), "--target", target)
     assert code == 0, err
     lines = out.splitlines()
-    # The split quote: its two parts, each on its own line in quote marks, no attribution.
-    first = lines.index("\u201cWe have been patient for months,\u201d")
-    assert lines[first + 1] == "\u201cbut nobody wanted this strike.\u201d"
-    assert lines[first + 2].startswith("  type:    direct")
+    # The split quote: its words (the two parts joined by a space, no attribution) in one pair
+    # of straight quote marks, then where each part is.
+    first = lines.index('"We have been patient for months, but nobody wanted this strike."')
+    assert lines[first + 1].startswith("  type:    direct  [1, ")
+    assert lines[first + 2].startswith("  parts:   [1, 33) [")
     # Readable text, not an escaped string: the mixed quote keeps its own marks as written.
     assert 'Washington "can\'t do anything.' in out
     assert "\\" not in out
     quote_lines = [line for line in lines if line and not line.startswith(("  ", "=="))]
     assert not any("told reporters" in line for line in quote_lines)
+
+
+def _response(*quotes: dict):
+    from quotes.v1 import quote_service_pb2 as pb
+
+    return pb.ExtractQuotesResponse(document_id="d", quotes=[pb.Quote(**q) for q in quotes])
+
+
+def test_text_display_prints_the_words_as_written():
+    from quotes.v1 import quote_service_pb2 as pb
+
+    out = io.StringIO()
+    write_text(_response(
+        # Curly marks and apostrophes in the source stay as they are; no mark is added inside.
+        {"text": "It\u2019s over,\u201d said Ann. \u201cGo home.", "type": pb.QUOTE_TYPE_DIRECT,
+         "span": {"start": 1, "end": 35}, "parts": [{"start": 1, "end": 11},
+                                                    {"start": 26, "end": 34}],
+         "words": "It\u2019s over, Go home."},
+        # A paragraph of a quotation that reopens without closing: shown as the server gives it.
+        {"text": "First.\n\n\u201cSecond,", "type": pb.QUOTE_TYPE_DIRECT,
+         "words": "First.\n\n\u201cSecond,"},
+        {"text": 'Washington "can\'t do anything."', "type": pb.QUOTE_TYPE_MIXED,
+         "words": 'Washington "can\'t do anything."'},
+        {"text": "the two\nwere killed\x1b[2J", "type": pb.QUOTE_TYPE_INDIRECT,
+         "words": "the two\nwere killed\x1b[2J"}), out)
+    lines = out.getvalue().splitlines()
+    assert '"It\u2019s over, Go home."' in lines
+    assert "  parts:   [1, 11) [26, 34)" in lines
+    assert '"First. \u201cSecond,"' in lines  # whitespace runs are one space; no mark added
+    assert 'Washington "can\'t do anything."' in lines  # mixed: as written, no marks around
+    assert "the two were killed[2J" in lines  # no control character reaches the terminal
+
+
+def test_text_display_of_a_server_without_words_reads_the_marks():
+    from quotes.v1 import quote_service_pb2 as pb
+
+    out = io.StringIO()
+    write_text(_response({"text": 'X," he said, "Y', "type": pb.QUOTE_TYPE_DIRECT}), out)
+    assert '"X, Y"' in out.getvalue().splitlines()
+    assert quote_words(pb.Quote(text="one", type=pb.QUOTE_TYPE_INDIRECT)) == "one"
 
 
 def test_quote_parts_read_off_the_marks():
@@ -96,6 +138,8 @@ def test_extract_json_from_stdin(capsys, target, monkeypatch):
     quote = document["quotes"][0]  # proto field names, every field present
     assert {"text", "span", "type", "confidence", "sentence_index"} <= set(quote)
     assert quote["type"].startswith("QUOTE_TYPE_")
+    # The speaker's words and where each part is (here one part, the span itself).
+    assert quote["words"] == quote["text"] and quote["parts"] == [quote["span"]]
 
 
 def test_extract_jsonl_one_line_per_document(capsys, target, tmp_path):
