@@ -7,9 +7,10 @@
     quotes eval shared/eval/soleimani-gold.jsonl --show-errors
     quotes eval shared/eval/soleimani-gold.jsonl --json-out report.json
 
-Exit status: 0 on success; 1 on a gRPC error (one line on stderr with its status code), an
-unreadable input, an unwritable ``--json-out`` file, or (``health``) a server that is not
-SERVING; 2 on bad usage.
+Exit status: 0 on success; 1 on a gRPC error (one line on stderr with its status code), a
+document that failed (``extract`` goes on with the others and ends with the count; a malformed
+``--jsonl`` line is such a document), an unreadable input file, an unwritable ``--json-out``
+file, or (``health``) a server that is not SERVING; 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "is given).")
     extract.add_argument("files", nargs="*", metavar="FILE", help="text file, or - for stdin")
     extract.add_argument("--jsonl", metavar="FILE", help='also read documents from a JSONL file, '
-                         'one {"id": ..., "text": ...} a line (other keys are ignored)')
+                         'one {"id": ..., "text": ...} a line (other keys are ignored; a line '
+                         "that is not such an object gets an error record with its FILE:LINE "
+                         "and the run goes on)")
     extract.add_argument("--format", choices=("text", "json"), default="text",
                          help="text: one block per quote, the speaker's words as written "
                               "(a split quote's parts joined by a space, without the "
@@ -165,21 +168,44 @@ def _read_documents(files: Sequence[str], jsonl: str | None) -> list[batch_job.I
             pb.Document(id="stdin" if name == "-" else name, text=text), name))
     if jsonl:
         try:
-            with open(jsonl, encoding="utf-8") as lines:
-                for number, line in enumerate(lines, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        item = json.loads(line)
-                        documents.append(batch_job.Item(
-                            pb.Document(id=str(item.get("id", number)), text=item["text"]),
-                            f"{jsonl}:{number}"))
-                    except (ValueError, KeyError, TypeError, AttributeError):
-                        raise _InputError(f'{jsonl}:{number}: expected {{"id": ..., "text": ...}}'
-                                          ) from None
-        except (OSError, UnicodeDecodeError) as exc:
+            with open(jsonl, "rb") as lines:
+                for number, raw in enumerate(lines, 1):
+                    documents.extend(_jsonl_item(raw, f"{jsonl}:{number}", number))
+        except OSError as exc:
             raise _InputError(f"cannot read {jsonl}: {exc}") from None
     return documents
+
+
+def _jsonl_item(raw: bytes, origin: str, number: int) -> list[batch_job.Item]:
+    """The document of one JSONL line ([] for a blank line). A line that is no document is an
+    invalid item (error record, not sent): it costs only itself."""
+    def invalid(reason: str, doc_id: object = number) -> list[batch_job.Item]:
+        return [batch_job.Item(pb.Document(id=str(doc_id)), origin,
+                               invalid=f'{reason}; expected {{"id": ..., "text": "..."}}')]
+
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return invalid(f"not UTF-8 ({exc.reason} at byte {exc.start})")
+    if not line.strip():
+        return []
+    try:
+        item = json.loads(line)
+    except ValueError as exc:
+        return invalid(f"not JSON ({exc})")
+    if not isinstance(item, dict):
+        return invalid(f"a JSON {_json_kind(item)}, not an object")
+    doc_id = item.get("id", number)
+    if "text" not in item:
+        return invalid('no "text"', doc_id)
+    if not isinstance(item["text"], str):
+        return invalid(f'"text" is a JSON {_json_kind(item["text"])}, not a string', doc_id)
+    return [batch_job.Item(pb.Document(id=str(doc_id), text=item["text"]), origin)]
+
+
+def _json_kind(value: object) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean",
+            type(None): "null"}.get(type(value), "number")
 
 
 def _batches(items: Sequence, size: int) -> Iterator[Sequence]:

@@ -281,6 +281,50 @@ def test_a_bad_document_costs_only_itself(capsys, target, tmp_path):
     assert "1 of 6 documents failed" in err and "doc-2" in err
 
 
+def test_a_malformed_jsonl_line_costs_only_itself(capsys, target, tmp_path):
+    docs = tmp_path / "docs.jsonl"
+    docs.write_bytes(b"\n".join([
+        json.dumps({"id": "doc-0", "text": SECOND}).encode(),
+        b'{"id": "cut", "text": "no end',  # line 2: not JSON
+        b"",  # a blank line is skipped, not an error
+        b'["a", "list"]',  # line 4: not an object
+        json.dumps({"id": "no-text", "body": SECOND}).encode(),  # line 5
+        json.dumps({"id": "number", "text": 42}).encode(),  # line 6
+        b'{"id": "latin-1", "text": "caf\xe9"}',  # line 7: not UTF-8 (no id read either)
+        json.dumps({"id": "doc-7", "text": SECOND}).encode()]) + b"\n")
+    code, out, err = run(capsys, "extract", "--jsonl", str(docs), "--target", target,
+                         "--format", "json", "--batch-size", "3")
+    assert code == 1
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r.get("document_id", r.get("id")) for r in records] == [
+        "doc-0", "2", "4", "no-text", "number", "7", "doc-7"]  # input order
+    bad = {r["origin"].rsplit(":", 1)[1]: r for r in records if "error" in r}
+    assert set(bad) == {"2", "4", "5", "6", "7"}
+    assert all(r["origin"] == f"{docs}:{line}" and r["error"]["code"] == "INVALID_INPUT"
+               for line, r in bad.items())
+    assert bad["2"]["error"]["message"].startswith("not JSON")
+    assert bad["4"]["error"]["message"].startswith("a JSON array, not an object")
+    assert bad["5"]["error"]["message"].startswith('no "text"')
+    assert bad["6"]["error"]["message"].startswith('"text" is a JSON number, not a string')
+    assert bad["7"]["error"]["message"].startswith("not UTF-8")
+    assert all("Prices will fall" in q["text"] for r in (records[0], records[-1])
+               for q in r["quotes"][:1])
+    assert f"{docs}:2" in err and "5 of 7 documents failed" in err
+
+
+def test_only_malformed_lines_send_nothing(capsys, tmp_path):
+    """Model-free: nothing valid to send, so no server is needed; every line is reported."""
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('not json\n{"text": null}\n', encoding="utf-8")
+    code, out, err = run(capsys, "extract", "--jsonl", str(docs), "--target", "127.0.0.1:1",
+                         "--format", "json", "--timeout", "5")
+    assert code == 1
+    assert [(r["id"], r["origin"], r["error"]["code"]) for r in map(json.loads, out.splitlines())
+            ] == [("1", f"{docs}:1", "INVALID_INPUT"), ("2", f"{docs}:2", "INVALID_INPUT")]
+    assert '"text" is a JSON null' in err and "2 of 2 documents failed" in err
+    assert "is `quotes-server` running" not in err  # nothing was sent, nothing was unreachable
+
+
 def test_resume_skips_what_the_output_already_holds(capsys, target, tmp_path):
     docs = _jsonl(tmp_path / "docs.jsonl", [TEXT, SECOND, TEXT])
     output = tmp_path / "out.jsonl"
