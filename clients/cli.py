@@ -113,9 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
         "eval", parents=[common], help="score the server against gold annotations",
         description="Send each gold document to the server (in batches) and score the quotes it "
                     "finds as described in shared/eval/README.md; also exact and token-overlap "
-                    "figures for content, speaker and cue, and calibration (ECE and reliability "
-                    "tables for quote and, when the server sends one, speaker confidence), as "
-                    "defined in clients/evaluation.py.")
+                    "figures for content, speaker and cue, the share of matched quotes whose "
+                    "parts (the speaker's words without the attribution) equal the gold's where "
+                    "a gold quote gives \"parts\", and calibration (ECE and reliability tables "
+                    "for quote and, when the server sends one, speaker confidence), as defined "
+                    "in clients/evaluation.py.")
     evaluation.add_argument("gold", metavar="GOLD.jsonl", help="gold annotations, one document "
                             'a line: {"id", "text", "quotes": [...]}')
     evaluation.add_argument("--format", choices=("text", "json"), default="text",
@@ -400,7 +402,9 @@ def predicted_quotes(response: pb.ExtractQuotesResponse) -> list[PredictedQuote]
             type=_type_name(quote.type), span=(quote.span.start, quote.span.end), text=quote.text,
             speaker_name=speaker.name, speaker_mention=speaker.mention, mention_span=mention_span,
             cue=quote.cue.text, confidence=quote.confidence, rule=quote.rule,
-            speaker_confidence=speaker_confidence(quote)))
+            speaker_confidence=speaker_confidence(quote),
+            # None from a server without Quote.parts: the evaluation takes the span as the part
+            parts=tuple((part.start, part.end) for part in quote.parts) or None))
     return quotes
 
 

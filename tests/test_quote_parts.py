@@ -79,3 +79,19 @@ def test_an_unsplit_quote_has_one_part_equal_to_its_span(client):
     quote = _only_quote(client, text, pb.OFFSET_UNIT_UTF16_CODE_UNIT)
     assert list(quote.parts) == [quote.span]
     assert quote.words == quote.text == "The river is rising fast,"
+
+
+def test_eval_scores_the_parts_the_server_sends(client):
+    from clients.cli import predicted_quotes
+    from clients.evaluation import GoldDocument, GoldQuote, evaluate
+
+    first, second = '"We cannot wait,"', '"This wall protects 3,000 homes."'
+    parts = tuple((MAYOR.index(piece), MAYOR.index(piece) + len(piece))
+                  for piece in (first, second))  # marks included: trimmed away when scored
+    gold = GoldDocument("mayor", MAYOR, (GoldQuote("direct", (parts[0][0], parts[1][1]),
+                                                   speaker="Jane Doe-Smith", parts=parts),))
+    [response] = client.extract_batch([("mayor", MAYOR)])
+    [predicted] = predicted_quotes(response)
+    assert predicted.parts == tuple((p.start, p.end) for p in response.quotes[0].parts)
+    report = evaluate([(gold, [predicted])]).to_dict()
+    assert report["parts"]["split"] == {"gold": 1, "matched": 1, "equal": 1, "share": 1.0}
