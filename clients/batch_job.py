@@ -5,8 +5,8 @@
   document costs only itself: it gets an error record with its id, where it came from (file or
   JSONL line) and the reason, and the run goes on. A JSONL line that is no document at all (not
   UTF-8, not JSON, not an object, no string "text") is never sent; it gets an error record the
-  same way, with the code ``INVALID_INPUT``, in its place in the output. Transient refusals (UNAVAILABLE,
-  RESOURCE_EXHAUSTED) are retried with backoff by the client's retry policy.
+  same way, with the code ``INVALID_INPUT``, in its place in the output. Transient refusals
+  (UNAVAILABLE, RESOURCE_EXHAUSTED) are retried with backoff by the client's retry policy.
 - ``--output FILE --resume`` skips the ids FILE already has results for and appends, so a long
   run stopped half way picks up where it was (documents that failed are tried again).
 - On a terminal, a progress line (documents, words/s, ETA) on stderr.

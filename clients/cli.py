@@ -361,8 +361,8 @@ def write_text(response: pb.ExtractQuotesResponse, out: TextIO) -> None:
         out.write(f"  type:    {quote_type}  [{quote.span.start}, {quote.span.end})"
                   f"  confidence {quote.confidence:.2f}\n")
         if len(quote.parts) > 1:
-            out.write("  parts:   " + " ".join(f"[{part.start}, {part.end})" for part in quote.parts)
-                      + "\n")
+            spans = " ".join(f"[{part.start}, {part.end})" for part in quote.parts)
+            out.write(f"  parts:   {spans}\n")
         if quote.HasField("speaker"):
             speaker = quote.speaker
             said_by = speaker.name or speaker.mention
