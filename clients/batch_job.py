@@ -3,8 +3,10 @@
 - Documents go in batch calls, several in flight; results come out in input order.
 - A batch the server refuses as INVALID_ARGUMENT is sent again one document a call, so one bad
   document costs only itself: it gets an error record with its id, where it came from (file or
-  JSONL line) and the reason, and the run goes on. Transient refusals (UNAVAILABLE,
-  RESOURCE_EXHAUSTED) are retried with backoff by the client's retry policy.
+  JSONL line) and the reason, and the run goes on. A JSONL line that is no document at all (not
+  UTF-8, not JSON, not an object, no string "text") is never sent; it gets an error record the
+  same way, with the code ``INVALID_INPUT``, in its place in the output. Transient refusals
+  (UNAVAILABLE, RESOURCE_EXHAUSTED) are retried with backoff by the client's retry policy.
 - ``--output FILE --resume`` skips the ids FILE already has results for and appends, so a long
   run stopped half way picks up where it was (documents that failed are tried again).
 - On a terminal, a progress line (documents, words/s, ETA) on stderr.
@@ -26,10 +28,15 @@ from clients.client import QuoteClient, describe_error
 from quotes.v1 import quote_service_pb2 as pb
 
 
+#: The error code of an input that is not a document (a malformed JSONL line); not a gRPC code.
+INVALID_INPUT = "INVALID_INPUT"
+
+
 @dataclass(frozen=True)
 class Item:
     document: pb.Document
     origin: str  # "file.txt" or "docs.jsonl:21"
+    invalid: str = ""  # why the input is not a document (then it is not sent); "" when it is
 
 
 @dataclass
@@ -40,6 +47,9 @@ class Outcome:
 
 
 def error_record(outcome: Outcome) -> dict:
+    if outcome.item.invalid:
+        return {"id": outcome.item.document.id, "origin": outcome.item.origin,
+                "error": {"code": INVALID_INPUT, "message": outcome.item.invalid}}
     error = outcome.error
     return {"id": outcome.item.document.id, "origin": outcome.item.origin,
             "error": {"code": error.code().name if error.code() else "UNKNOWN",
@@ -64,6 +74,11 @@ def done_ids(path: str) -> set[str]:
 
 
 def _extract_batch(client: QuoteClient, items: Sequence[Item], unit: str) -> list[Outcome]:
+    """The outcome of each item, in order; invalid items are not sent."""
+    if any(item.invalid for item in items):
+        valid = [item for item in items if not item.invalid]
+        sent = iter(_extract_batch(client, valid, unit) if valid else [])
+        return [Outcome(item) if item.invalid else next(sent) for item in items]
     try:
         responses = client.extract_batch([i.document for i in items], offset_unit=unit)
         return [Outcome(item, response=r) for item, r in zip(items, responses)]
@@ -157,5 +172,6 @@ def _take(iterator: Iterator, n: int) -> list:
 
 
 def _unreachable(outcomes: Sequence[Outcome]) -> bool:
-    return all(o.error is not None and o.error.code() == grpc.StatusCode.UNAVAILABLE
-               for o in outcomes)
+    sent = [o for o in outcomes if not o.item.invalid]
+    return bool(sent) and all(o.error is not None
+                              and o.error.code() == grpc.StatusCode.UNAVAILABLE for o in sent)

@@ -7,9 +7,10 @@
     quotes eval shared/eval/soleimani-gold.jsonl --show-errors
     quotes eval shared/eval/soleimani-gold.jsonl --json-out report.json
 
-Exit status: 0 on success; 1 on a gRPC error (one line on stderr with its status code), an
-unreadable input, an unwritable ``--json-out`` file, or (``health``) a server that is not
-SERVING; 2 on bad usage.
+Exit status: 0 on success; 1 on a gRPC error (one line on stderr with its status code), a
+document that failed (``extract`` goes on with the others and ends with the count; a malformed
+``--jsonl`` line is such a document), an unreadable input file, an unwritable ``--json-out``
+file, or (``health``) a server that is not SERVING; 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -72,12 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
                     "is given).")
     extract.add_argument("files", nargs="*", metavar="FILE", help="text file, or - for stdin")
     extract.add_argument("--jsonl", metavar="FILE", help='also read documents from a JSONL file, '
-                         'one {"id": ..., "text": ...} a line (other keys are ignored)')
+                         'one {"id": ..., "text": ...} a line (other keys are ignored; a line '
+                         "that is not such an object gets an error record with its FILE:LINE "
+                         "and the run goes on)")
     extract.add_argument("--format", choices=("text", "json"), default="text",
-                         help="text: one block per quote, its text as read (a split quote as "
-                              "its parts, without the attribution); json: one line per "
-                              "document, the protobuf JSON mapping of ExtractQuotesResponse "
-                              "(default: text)")
+                         help="text: one block per quote, the speaker's words as written "
+                              "(a split quote's parts joined by a space, without the "
+                              "attribution; direct quotes in one pair of straight double "
+                              "quotes, nothing else converted); json: one line per document, "
+                              "the protobuf JSON mapping of ExtractQuotesResponse, every field "
+                              "present (parts and words included) (default: text)")
     extract.add_argument("--offset-unit", default="code_point",
                          choices=("code_point", "utf8_byte", "utf16_code_unit"),
                          help="unit of the offsets in the output (default: code_point)")
@@ -108,9 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
         "eval", parents=[common], help="score the server against gold annotations",
         description="Send each gold document to the server (in batches) and score the quotes it "
                     "finds as described in shared/eval/README.md; also exact and token-overlap "
-                    "figures for content, speaker and cue, and calibration (ECE and reliability "
-                    "tables for quote and, when the server sends one, speaker confidence), as "
-                    "defined in clients/evaluation.py.")
+                    "figures for content, speaker and cue, the share of matched quotes whose "
+                    "parts (the speaker's words without the attribution) equal the gold's where "
+                    "a gold quote gives \"parts\", and calibration (ECE and reliability tables "
+                    "for quote and, when the server sends one, speaker confidence), as defined "
+                    "in clients/evaluation.py.")
     evaluation.add_argument("gold", metavar="GOLD.jsonl", help="gold annotations, one document "
                             'a line: {"id", "text", "quotes": [...]}')
     evaluation.add_argument("--format", choices=("text", "json"), default="text",
@@ -163,21 +170,44 @@ def _read_documents(files: Sequence[str], jsonl: str | None) -> list[batch_job.I
             pb.Document(id="stdin" if name == "-" else name, text=text), name))
     if jsonl:
         try:
-            with open(jsonl, encoding="utf-8") as lines:
-                for number, line in enumerate(lines, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        item = json.loads(line)
-                        documents.append(batch_job.Item(
-                            pb.Document(id=str(item.get("id", number)), text=item["text"]),
-                            f"{jsonl}:{number}"))
-                    except (ValueError, KeyError, TypeError, AttributeError):
-                        raise _InputError(f'{jsonl}:{number}: expected {{"id": ..., "text": ...}}'
-                                          ) from None
-        except (OSError, UnicodeDecodeError) as exc:
+            with open(jsonl, "rb") as lines:
+                for number, raw in enumerate(lines, 1):
+                    documents.extend(_jsonl_item(raw, f"{jsonl}:{number}", number))
+        except OSError as exc:
             raise _InputError(f"cannot read {jsonl}: {exc}") from None
     return documents
+
+
+def _jsonl_item(raw: bytes, origin: str, number: int) -> list[batch_job.Item]:
+    """The document of one JSONL line ([] for a blank line). A line that is no document is an
+    invalid item (error record, not sent): it costs only itself."""
+    def invalid(reason: str, doc_id: object = number) -> list[batch_job.Item]:
+        return [batch_job.Item(pb.Document(id=str(doc_id)), origin,
+                               invalid=f'{reason}; expected {{"id": ..., "text": "..."}}')]
+
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return invalid(f"not UTF-8 ({exc.reason} at byte {exc.start})")
+    if not line.strip():
+        return []
+    try:
+        item = json.loads(line)
+    except ValueError as exc:
+        return invalid(f"not JSON ({exc})")
+    if not isinstance(item, dict):
+        return invalid(f"a JSON {_json_kind(item)}, not an object")
+    doc_id = item.get("id", number)
+    if "text" not in item:
+        return invalid('no "text"', doc_id)
+    if not isinstance(item["text"], str):
+        return invalid(f'"text" is a JSON {_json_kind(item["text"])}, not a string', doc_id)
+    return [batch_job.Item(pb.Document(id=str(doc_id), text=item["text"]), origin)]
+
+
+def _json_kind(value: object) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean",
+            type(None): "null"}.get(type(value), "number")
 
 
 def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
@@ -269,17 +299,16 @@ _CLOSING_MARKS = "\u201d\u00bb"  # ” »
 
 
 def quote_parts(text: str, quote_type: str) -> list[str]:
-    """A quote's text as a person reads it: its parts, each on one line.
+    """The parts of a quote from a server that sends no ``Quote.words`` (one that predates it),
+    read off the double quote marks inside its text, each on one line.
 
-    The proto gives a split quote ("X," he said, "Y") as one span from X's start to Y's end, so
-    its text holds the attribution. For direct quotes the parts are read off the double quote
-    marks inside that text (the text starts inside the quotation): what lies between a closing
-    mark and the next opening one is left out (the attribution, or words between two quoted
-    pieces), an opening mark met inside the quotation (a new paragraph of the same quotation)
-    starts a new part, and text after a last closing mark stays as a part of its own. Indirect
-    and mixed quotes are one part with their marks: quoted words are part of what they report.
-    Whitespace runs (line breaks included) become one space and other control characters are
-    dropped, so a part is one line and nothing in the document can drive the terminal.
+    Such a server gives a split quote ("X," he said, "Y") only as one span from X's start to Y's
+    end, so its text holds the attribution. For direct quotes the parts are read off the marks
+    (the text starts inside the quotation): what lies between a closing mark and the next opening
+    one is left out (the attribution, or words between two quoted pieces), an opening mark met
+    inside the quotation (a new paragraph of the same quotation) starts a new part, and text
+    after a last closing mark stays as a part of its own. Indirect and mixed quotes are one part
+    with their marks: quoted words are part of what they report.
     """
     if quote_type != "direct":
         pieces = [text]
@@ -298,6 +327,20 @@ def quote_parts(text: str, quote_type: str) -> list[str]:
     return [part for part in parts if part]
 
 
+def quote_words(quote: pb.Quote) -> str:
+    """What the text display prints for a quote: the speaker's words as written (``words``, the
+    parts joined by one space, so a split quote without its attribution), on one line.
+
+    No character is converted (quote marks and apostrophes stay as the source has them); only
+    whitespace runs, line breaks included, become one space and other control characters are
+    dropped, so a quote is one line and nothing in the document can drive the terminal. From a
+    server without ``words``, the parts ``quote_parts`` reads off the text, joined by a space.
+    """
+    if quote.words:
+        return _one_line(quote.words)
+    return " ".join(quote_parts(quote.text, _type_name(quote.type)))
+
+
 def _one_line(text: str) -> str:
     printable = "".join(char for char in text
                         if char.isspace() or unicodedata.category(char) != "Cc")
@@ -309,12 +352,17 @@ def write_text(response: pb.ExtractQuotesResponse, out: TextIO) -> None:
     out.write(f"== {response.document_id or '(no id)'}: {count} quote{'s' * (count != 1)}\n")
     for quote in response.quotes:
         quote_type = _type_name(quote.type)
-        parts = quote_parts(quote.text, quote_type) or ["(empty)"]
-        if quote_type == "direct":
-            parts = [f"\u201c{part}\u201d" for part in parts]
-        out.write("\n" + "".join(f"{part}\n" for part in parts))
-        out.write(f"  type:    {_type_name(quote.type)}  [{quote.span.start}, {quote.span.end})"
+        words = quote_words(quote)
+        if not words:
+            words = "(empty)"
+        elif quote_type == "direct":
+            words = f'"{words}"'  # one pair of plain marks; the words inside as written
+        out.write(f"\n{words}\n")
+        out.write(f"  type:    {quote_type}  [{quote.span.start}, {quote.span.end})"
                   f"  confidence {quote.confidence:.2f}\n")
+        if len(quote.parts) > 1:
+            spans = " ".join(f"[{part.start}, {part.end})" for part in quote.parts)
+            out.write(f"  parts:   {spans}\n")
         if quote.HasField("speaker"):
             speaker = quote.speaker
             said_by = speaker.name or speaker.mention
@@ -354,7 +402,9 @@ def predicted_quotes(response: pb.ExtractQuotesResponse) -> list[PredictedQuote]
             type=_type_name(quote.type), span=(quote.span.start, quote.span.end), text=quote.text,
             speaker_name=speaker.name, speaker_mention=speaker.mention, mention_span=mention_span,
             cue=quote.cue.text, confidence=quote.confidence, rule=quote.rule,
-            speaker_confidence=speaker_confidence(quote)))
+            speaker_confidence=speaker_confidence(quote),
+            # None from a server without Quote.parts: the evaluation takes the span as the part
+            parts=tuple((part.start, part.end) for part in quote.parts) or None))
     return quotes
 
 

@@ -42,6 +42,15 @@ For each part, three figures as precision / recall / F1:
   whitespace are not tokens, so a closing comma inside or outside a span costs nothing. Cue
   tokens are the words of the cue text (lower-cased, counted as a multiset).
 
+Parts (this project's addition): a gold quote item may give ``"parts": [[s, e], ...]``, the
+speaker's own words in order (a quotation split by its attribution, '"X," she said. "Y."', has
+two: X and Y, without "she said"); the shared gold files do not give them today, so the figure is
+over the gold quotes that do. Among those matched to a prediction, the share whose predicted
+parts equal the gold parts once each part is trimmed as "exact, trimmed" trims (parts that trim
+to nothing are dropped on both sides). A prediction without parts (a server that predates
+``Quote.parts``) has its span as its one part. Also the same share among the matched gold quotes
+with two parts or more (split in the gold).
+
 Calibration (this project's addition): expected calibration error over ten equal-width confidence
 bins ([0, 0.1), [0.1, 0.2), ..., [0.9, 1.0], the last closed): ECE = sum over bins of
 (items in bin / all items) * |share right in bin - mean confidence in bin|. Two populations:
@@ -83,6 +92,7 @@ class GoldQuote:
     speaker_aliases: tuple[str, ...] = ()
     speaker_span: Range | None = None
     cue: str = ""
+    parts: tuple[Range, ...] | None = None  # the speaker's words, in order; None: not given
 
     @property
     def has_speaker(self) -> bool:
@@ -96,7 +106,21 @@ class GoldQuote:
                    speaker_aliases=tuple(item.get("speaker_aliases") or ()),
                    speaker_span=(int(speaker_span[0]), int(speaker_span[1]))
                    if speaker_span else None,
-                   cue=item.get("cue") or "")
+                   cue=item.get("cue") or "", parts=_parts(item.get("parts")))
+
+
+def _parts(value: object) -> tuple[Range, ...] | None:
+    """Gold ``parts``: None when absent (or null); otherwise a non-empty list of [start, end]."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise ValueError('"parts" must be a non-empty list of [start, end]')
+    parts = []
+    for part in value:
+        if not isinstance(part, list) or len(part) != 2:
+            raise ValueError(f'"parts": {part!r} is not [start, end]')
+        parts.append((int(part[0]), int(part[1])))
+    return tuple(parts)
 
 
 @dataclass(frozen=True)
@@ -111,6 +135,7 @@ class PredictedQuote:
     confidence: float | None = None  # the server's, 0 to 1; None: not given
     rule: str = ""  # how the server found it (Quote.rule); "" when not given
     speaker_confidence: float | None = None  # QuoteSpeaker.confidence; None: not given
+    parts: tuple[Range, ...] | None = None  # Quote.parts; None: not given (the span is the part)
 
 
 @dataclass(frozen=True)
@@ -328,6 +353,54 @@ class SpanScore:
 
 
 @dataclass
+class PartsScore:
+    """Matched quotes whose gold gives parts, and those whose predicted parts equal them
+    (trimmed); the same for gold quotes of two parts or more (module docstring)."""
+
+    gold: int = 0  # gold quotes that give parts
+    matched: int = 0  # ... matched to a prediction
+    equal: int = 0  # ... whose predicted parts equal the gold parts, trimmed
+    split_gold: int = 0  # gold quotes of two parts or more
+    split_matched: int = 0
+    split_equal: int = 0
+
+    def add(self, text: str, gold: GoldQuote, found: PredictedQuote | None) -> None:
+        if gold.parts is None:
+            return
+        split = len(gold.parts) > 1
+        self.gold += 1
+        self.split_gold += split
+        if found is None:
+            return
+        same = trimmed_parts(text, gold.parts) == trimmed_parts(
+            text, found.parts if found.parts is not None else (found.span,))
+        self.matched += 1
+        self.equal += same
+        self.split_matched += split
+        self.split_equal += split and same
+
+    @property
+    def share(self) -> float:
+        return _ratio(self.equal, self.matched)
+
+    @property
+    def split_share(self) -> float:
+        return _ratio(self.split_equal, self.split_matched)
+
+    def to_dict(self) -> dict:
+        return {"gold": self.gold, "matched": self.matched, "equal": self.equal,
+                "share": self.share,
+                "split": {"gold": self.split_gold, "matched": self.split_matched,
+                          "equal": self.split_equal, "share": self.split_share}}
+
+
+def trimmed_parts(text: str, parts: Sequence[Range]) -> list[Range]:
+    """Each part ``trimmed``, in order; parts that trim to nothing dropped."""
+    trimmed_ones = (trimmed(text, part) for part in parts)
+    return [part for part in trimmed_ones if part[0] < part[1]]
+
+
+@dataclass
 class Counts:
     gold: int = 0
     predicted: int = 0
@@ -345,6 +418,7 @@ class Counts:
     speaker_span: SpanScore = field(default_factory=SpanScore)
     cue: SpanScore = field(default_factory=SpanScore)
     speaker_span_documents: int = 0  # documents whose gold gives speaker spans
+    parts: PartsScore = field(default_factory=PartsScore)  # parts (module docstring)
     # Calibration (module docstring).
     quote_calibration: Calibration = field(default_factory=Calibration)
     speaker_calibration: Calibration = field(default_factory=Calibration)
@@ -418,6 +492,7 @@ class Report:
                       "speaker": {**c.speaker_span.to_dict(),
                                   "documents": c.speaker_span_documents},
                       "cue": c.cue.to_dict()},
+            "parts": c.parts.to_dict(),
             "calibration": {"bins": CALIBRATION_BINS,
                             "quote": c.quote_calibration.to_dict(),
                             "speaker": c.speaker_calibration.to_dict()},
@@ -448,6 +523,7 @@ def evaluate(pairs: Iterable[tuple[GoldDocument, Sequence[PredictedQuote]]]) -> 
             if found is not None:
                 counts.matched_by_type[quote.type] = counts.matched_by_type.get(quote.type, 0) + 1
                 counts.type_agrees += found.type == quote.type
+            counts.parts.add(gold_doc.text, quote, found)
             if quote.has_speaker:
                 counts.with_speaker += 1
             if found is None:
@@ -553,7 +629,9 @@ def format_text(report: Report, *, show_errors: bool = False) -> str:
         f"quotes     gold {c.gold}  predicted {c.predicted}  matched {c.matched}",
         f"precision  {report.precision:.3f}",
         f"recall     {report.recall:.3f}",
-        f"f1         {report.f1:.3f}",
+        f"f1         {report.f1:.3f}  (quotes matched by half overlap)",
+        f"f1 exact   {c.content.exact_trimmed_prf()[2]:.3f}  (content boundaries exact, trimmed; "
+        f"table below)",
     ]
     for quote_type, recall in report.recall_by_type().items():
         lines.append(f"recall {quote_type:<9} {recall:.3f}  "
@@ -583,6 +661,13 @@ def format_text(report: Report, *, show_errors: bool = False) -> str:
     if c.speaker_span_documents and c.speaker_span_documents < report.documents:
         lines.append(f"  (speaker: the {c.speaker_span_documents} of {report.documents} documents "
                      f"whose gold gives speaker spans)")
+    parts = c.parts
+    if not parts.gold:
+        lines.append(f"  {'parts':<8} -              (the gold gives no parts)")
+    else:
+        lines.append(f"  {'parts':<8} {'exact, trimmed':<14} share {parts.share:.3f}  "
+                     f"({parts.equal}/{parts.matched} matched quotes whose gold gives parts; "
+                     f"split in the gold: {parts.split_equal}/{parts.split_matched})")
     for name, calibration in (("quote", c.quote_calibration),
                               ("speaker", c.speaker_calibration)):
         lines.append("")

@@ -383,7 +383,8 @@ def to_proto(response_cls: type, document: pb.Document, attribution: Attribution
     for quote in attribution.quotes:
         message = pb.Quote(text=quote.text, span=span(quote.span), type=_QUOTE_TYPES[quote.type],
                            confidence=min(1.0, max(0.0, quote.confidence)),
-                           sentence_index=quote.sentence_index, rule=quote.rule)
+                           sentence_index=quote.sentence_index, rule=quote.rule,
+                           parts=[span(part) for part in quote.parts], words=quote.words)
         if quote.speaker is not None:
             speaker = quote.speaker
             message.speaker.name = speaker.name

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from clients.cli import main, predicted_quotes, quote_parts, speaker_confidence
+from clients.cli import (main, predicted_quotes, quote_parts, quote_words, speaker_confidence,
+                         write_text)
 from clients.client import QuoteClient
 from clients.evaluation import evaluate, load_gold
 from conftest import TEXT
@@ -43,15 +44,56 @@ def test_extract_text_shows_quotes_as_read(capsys, target, tmp_path):
     code, out, err = run(capsys, "extract", str(article), "--target", target)
     assert code == 0, err
     lines = out.splitlines()
-    # The split quote: its two parts, each on its own line in quote marks, no attribution.
-    first = lines.index("\u201cWe have been patient for months,\u201d")
-    assert lines[first + 1] == "\u201cbut nobody wanted this strike.\u201d"
-    assert lines[first + 2].startswith("  type:    direct")
+    # The split quote: its words (the two parts joined by a space, no attribution) in one pair
+    # of straight quote marks, then where each part is.
+    first = lines.index('"We have been patient for months, but nobody wanted this strike."')
+    assert lines[first + 1].startswith("  type:    direct  [1, ")
+    assert lines[first + 2].startswith("  parts:   [1, 33) [")
     # Readable text, not an escaped string: the mixed quote keeps its own marks as written.
     assert 'Washington "can\'t do anything.' in out
     assert "\\" not in out
     quote_lines = [line for line in lines if line and not line.startswith(("  ", "=="))]
     assert not any("told reporters" in line for line in quote_lines)
+
+
+def _response(*quotes: dict):
+    from quotes.v1 import quote_service_pb2 as pb
+
+    return pb.ExtractQuotesResponse(document_id="d", quotes=[pb.Quote(**q) for q in quotes])
+
+
+def test_text_display_prints_the_words_as_written():
+    from quotes.v1 import quote_service_pb2 as pb
+
+    out = io.StringIO()
+    write_text(_response(
+        # Curly marks and apostrophes in the source stay as they are; no mark is added inside.
+        {"text": "It\u2019s over,\u201d said Ann. \u201cGo home.", "type": pb.QUOTE_TYPE_DIRECT,
+         "span": {"start": 1, "end": 35}, "parts": [{"start": 1, "end": 11},
+                                                    {"start": 26, "end": 34}],
+         "words": "It\u2019s over, Go home."},
+        # A paragraph of a quotation that reopens without closing: shown as the server gives it.
+        {"text": "First.\n\n\u201cSecond,", "type": pb.QUOTE_TYPE_DIRECT,
+         "words": "First.\n\n\u201cSecond,"},
+        {"text": 'Washington "can\'t do anything."', "type": pb.QUOTE_TYPE_MIXED,
+         "words": 'Washington "can\'t do anything."'},
+        {"text": "the two\nwere killed\x1b[2J", "type": pb.QUOTE_TYPE_INDIRECT,
+         "words": "the two\nwere killed\x1b[2J"}), out)
+    lines = out.getvalue().splitlines()
+    assert '"It\u2019s over, Go home."' in lines
+    assert "  parts:   [1, 11) [26, 34)" in lines
+    assert '"First. \u201cSecond,"' in lines  # whitespace runs are one space; no mark added
+    assert 'Washington "can\'t do anything."' in lines  # mixed: as written, no marks around
+    assert "the two were killed[2J" in lines  # no control character reaches the terminal
+
+
+def test_text_display_of_a_server_without_words_reads_the_marks():
+    from quotes.v1 import quote_service_pb2 as pb
+
+    out = io.StringIO()
+    write_text(_response({"text": 'X," he said, "Y', "type": pb.QUOTE_TYPE_DIRECT}), out)
+    assert '"X, Y"' in out.getvalue().splitlines()
+    assert quote_words(pb.Quote(text="one", type=pb.QUOTE_TYPE_INDIRECT)) == "one"
 
 
 def test_quote_parts_read_off_the_marks():
@@ -96,6 +138,8 @@ def test_extract_json_from_stdin(capsys, target, monkeypatch):
     quote = document["quotes"][0]  # proto field names, every field present
     assert {"text", "span", "type", "confidence", "sentence_index"} <= set(quote)
     assert quote["type"].startswith("QUOTE_TYPE_")
+    # The speaker's words and where each part is (here one part, the span itself).
+    assert quote["words"] == quote["text"] and quote["parts"] == [quote["span"]]
 
 
 def test_extract_jsonl_one_line_per_document(capsys, target, tmp_path):
@@ -173,7 +217,8 @@ def test_eval_text(capsys, target, gold_file):
     assert "documents  2" in out and "quotes     gold 2" in out
     for label in ("precision", "recall", "f1", "recall direct", "speaker accuracy", "errors (",
                   "content  exact, trimmed", "speaker  token", "cue      exact",
-                  "calibration, quote confidence: ECE"):
+                  "calibration, quote confidence: ECE", "f1 exact   ",
+                  "(the gold gives no parts)"):
         assert label in out
 
 
@@ -235,6 +280,50 @@ def test_a_bad_document_costs_only_itself(capsys, target, tmp_path):
     assert bad["id"] == "doc-2" and bad["origin"].endswith("docs.jsonl:3")
     assert bad["error"]["code"] == "INVALID_ARGUMENT"
     assert "1 of 6 documents failed" in err and "doc-2" in err
+
+
+def test_a_malformed_jsonl_line_costs_only_itself(capsys, target, tmp_path):
+    docs = tmp_path / "docs.jsonl"
+    docs.write_bytes(b"\n".join([
+        json.dumps({"id": "doc-0", "text": SECOND}).encode(),
+        b'{"id": "cut", "text": "no end',  # line 2: not JSON
+        b"",  # a blank line is skipped, not an error
+        b'["a", "list"]',  # line 4: not an object
+        json.dumps({"id": "no-text", "body": SECOND}).encode(),  # line 5
+        json.dumps({"id": "number", "text": 42}).encode(),  # line 6
+        b'{"id": "latin-1", "text": "caf\xe9"}',  # line 7: not UTF-8 (no id read either)
+        json.dumps({"id": "doc-7", "text": SECOND}).encode()]) + b"\n")
+    code, out, err = run(capsys, "extract", "--jsonl", str(docs), "--target", target,
+                         "--format", "json", "--batch-size", "3")
+    assert code == 1
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r.get("document_id", r.get("id")) for r in records] == [
+        "doc-0", "2", "4", "no-text", "number", "7", "doc-7"]  # input order
+    bad = {r["origin"].rsplit(":", 1)[1]: r for r in records if "error" in r}
+    assert set(bad) == {"2", "4", "5", "6", "7"}
+    assert all(r["origin"] == f"{docs}:{line}" and r["error"]["code"] == "INVALID_INPUT"
+               for line, r in bad.items())
+    assert bad["2"]["error"]["message"].startswith("not JSON")
+    assert bad["4"]["error"]["message"].startswith("a JSON array, not an object")
+    assert bad["5"]["error"]["message"].startswith('no "text"')
+    assert bad["6"]["error"]["message"].startswith('"text" is a JSON number, not a string')
+    assert bad["7"]["error"]["message"].startswith("not UTF-8")
+    assert all("Prices will fall" in q["text"] for r in (records[0], records[-1])
+               for q in r["quotes"][:1])
+    assert f"{docs}:2" in err and "5 of 7 documents failed" in err
+
+
+def test_only_malformed_lines_send_nothing(capsys, tmp_path):
+    """Model-free: nothing valid to send, so no server is needed; every line is reported."""
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('not json\n{"text": null}\n', encoding="utf-8")
+    code, out, err = run(capsys, "extract", "--jsonl", str(docs), "--target", "127.0.0.1:1",
+                         "--format", "json", "--timeout", "5")
+    assert code == 1
+    assert [(r["id"], r["origin"], r["error"]["code"]) for r in map(json.loads, out.splitlines())
+            ] == [("1", f"{docs}:1", "INVALID_INPUT"), ("2", f"{docs}:2", "INVALID_INPUT")]
+    assert '"text" is a JSON null' in err and "2 of 2 documents failed" in err
+    assert "is `quotes-server` running" not in err  # nothing was sent, nothing was unreachable
 
 
 def test_resume_skips_what_the_output_already_holds(capsys, target, tmp_path):

@@ -319,3 +319,88 @@ def test_quote_and_speaker_calibration_from_evaluate():
     assert "calibration, quote confidence: ECE 0.133 over 3" in text
     # Without speaker confidences the speaker table says so.
     assert "speaker confidence: none in the predictions" in format_text(evaluate([_document()]))
+
+
+# --- parts -------------------------------------------------------------------------------------
+
+PARTS_TEXT = ('"The dam will hold," said engineer Ruth Amsel. "We checked every bolt."\n\n'
+              '"Rain is coming," she added. "Stay home tonight."\n\n'
+              'The council said the road stays closed.')
+
+
+def _in(phrase: str) -> tuple[int, int]:
+    start = PARTS_TEXT.index(phrase)
+    return start, start + len(phrase)
+
+
+def _parts_document() -> tuple[GoldDocument, list[PredictedQuote]]:
+    dam, bolt = _in('"The dam will hold,"'), _in('"We checked every bolt."')
+    rain, home = _in("Rain is coming,"), _in("Stay home tonight.")
+    gold = GoldDocument("p", PARTS_TEXT, (
+        # Gold in PolNeAR style, marks included: trimming makes them equal to the marks-less
+        # prediction.
+        GoldQuote("direct", (dam[0], bolt[1]), speaker="Ruth Amsel", parts=(dam, bolt)),
+        GoldQuote("direct", (rain[0], home[1]), speaker="she", parts=(rain, home)),
+        GoldQuote("indirect", _in("the road stays closed"), speaker="The council",
+                  parts=(_in("the road stays closed"),)),
+    ))
+    predicted = [
+        PredictedQuote("direct", (dam[0] + 1, bolt[1] - 1), speaker_name="Ruth Amsel",
+                       parts=((dam[0] + 1, dam[1] - 1), (bolt[0] + 1, bolt[1] - 1))),
+        # No parts: a server from before Quote.parts; its span holds "she added".
+        PredictedQuote("direct", (rain[0], home[1]), speaker_name="she"),
+        PredictedQuote("indirect", _in("the road stays closed."), speaker_name="The council",
+                       parts=(_in("the road stays closed."),)),
+    ]
+    return gold, predicted
+
+
+def test_parts_equal_once_trimmed():
+    report = evaluate([_parts_document()])
+    parts = report.to_dict()["parts"]
+    assert (parts["gold"], parts["matched"], parts["equal"]) == (3, 3, 2)
+    assert parts["share"] == pytest.approx(2 / 3)
+    assert parts["split"] == {"gold": 2, "matched": 2, "equal": 1, "share": pytest.approx(0.5)}
+    lines = format_text(report).splitlines()
+    assert ("  parts    exact, trimmed share 0.667  (2/3 matched quotes whose gold gives parts; "
+            "split in the gold: 1/2)") in lines
+
+
+def test_parts_wrong_when_a_part_holds_the_attribution_or_one_is_missing():
+    gold, predicted = _parts_document()
+    dam, bolt = gold.quotes[0].parts
+    for wrong in [((dam[0], bolt[1]),),  # one part, the attribution inside
+                  ((dam[0] + 1, dam[1] - 1),),  # the second part missing
+                  ((bolt[0] + 1, bolt[1] - 1), (dam[0] + 1, dam[1] - 1))]:  # out of order
+        found = PredictedQuote("direct", (dam[0] + 1, bolt[1] - 1), parts=wrong)
+        report = evaluate([(GoldDocument("p", PARTS_TEXT, gold.quotes[:1]), [found])])
+        assert (report.counts.parts.matched, report.counts.parts.equal) == (1, 0)
+
+
+def test_parts_only_where_the_gold_gives_them(tmp_path):
+    gold, predicted = _document()  # no parts in the gold
+    report = evaluate([(gold, predicted)])
+    assert report.to_dict()["parts"]["gold"] == 0 and report.to_dict()["parts"]["share"] == 0.0
+    assert "  parts    -              (the gold gives no parts)" in format_text(report)
+    # Unmatched gold quotes with parts count as gold, not as matched.
+    missed = GoldDocument("m", PARTS_TEXT, (GoldQuote("direct", (1, 18), parts=((1, 18),)),))
+    assert evaluate([(missed, [])]).to_dict()["parts"]["matched"] == 0
+    # The gold files may give parts; they load as ranges, and bad ones are refused.
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": PARTS_TEXT, "quotes": [
+        {"type": "direct", "span": [1, 70], "parts": [[1, 18], [47, 69]]},
+        {"type": "indirect", "span": [5, 9], "parts": None}]}) + "\n")
+    [document] = load_gold(path)
+    assert document.quotes[0].parts == ((1, 18), (47, 69)) and document.quotes[1].parts is None
+    path.write_text(json.dumps({"id": "a", "text": "T", "quotes": [
+        {"type": "direct", "span": [0, 1], "parts": [0, 1]}]}) + "\n")
+    with pytest.raises(ValueError, match="gold.jsonl:1"):
+        load_gold(path)
+
+
+def test_the_text_report_gives_the_exact_content_f1_beside_the_overlap_f1():
+    report = evaluate([_boundary_document()])
+    lines = format_text(report).splitlines()
+    assert lines[4] == "f1         0.667  (quotes matched by half overlap)"
+    assert lines[5] == "f1 exact   0.333  (content boundaries exact, trimmed; table below)"
+    assert report.counts.content.exact_trimmed_prf()[2] == pytest.approx(1 / 3)

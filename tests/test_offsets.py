@@ -64,7 +64,9 @@ def test_mapping_converts_every_span():
                       type=QuoteType.DIRECT,
                       speaker=Speaker("Zoë Dupont", mention, "Zoë Dupont", "s1",
                                       SpeakerKind.PERSON),
-                      cue=Cue("said", "say", cue), confidence=1.5, sentence_index=1),
+                      cue=Cue("said", "say", cue), confidence=1.5, sentence_index=1,
+                      parts=[Span(quote_start, quote_start + 10), Span(quote_end - 7, quote_end)],
+                      words="Ça va très 🎉 merci"),
                 Quote(text="Le café", span=Span(0, 7), type=QuoteType.INDIRECT, speaker=None,
                       cue=None, confidence=0.25, sentence_index=0)],
         speakers=[SpeakerEntry("s1", "Zoë Dupont", SpeakerKind.PERSON, [mention], 1)])
@@ -78,6 +80,8 @@ def test_mapping_converts_every_span():
         cut = _slicer(TEXT, proto_unit)
         first, second = response.quotes
         assert cut(first.span) == "Ça va très bien 🎉 merci"
+        assert [cut(part) for part in first.parts] == ["Ça va très", "🎉 merci"]
+        assert first.words == "Ça va très 🎉 merci"
         assert cut(first.speaker.mention_span) == "Zoë Dupont"
         assert cut(first.cue.span) == "said"
         assert [cut(m) for m in response.speakers[0].mentions] == ["Zoë Dupont"]

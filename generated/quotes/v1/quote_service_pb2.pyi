@@ -106,7 +106,7 @@ class QuoteSpeaker(_message.Message):
     def __init__(self, name: _Optional[str] = ..., mention: _Optional[str] = ..., mention_span: _Optional[_Union[Span, _Mapping]] = ..., speaker_id: _Optional[str] = ..., resolution: _Optional[_Union[SpeakerResolution, str]] = ..., antecedent_span: _Optional[_Union[Span, _Mapping]] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class Quote(_message.Message):
-    __slots__ = ("text", "span", "type", "speaker", "cue", "confidence", "sentence_index", "rule")
+    __slots__ = ("text", "span", "type", "speaker", "cue", "confidence", "sentence_index", "rule", "parts", "words")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     SPAN_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -115,6 +115,8 @@ class Quote(_message.Message):
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     SENTENCE_INDEX_FIELD_NUMBER: _ClassVar[int]
     RULE_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    WORDS_FIELD_NUMBER: _ClassVar[int]
     text: str
     span: Span
     type: QuoteType
@@ -123,7 +125,9 @@ class Quote(_message.Message):
     confidence: float
     sentence_index: int
     rule: str
-    def __init__(self, text: _Optional[str] = ..., span: _Optional[_Union[Span, _Mapping]] = ..., type: _Optional[_Union[QuoteType, str]] = ..., speaker: _Optional[_Union[QuoteSpeaker, _Mapping]] = ..., cue: _Optional[_Union[Cue, _Mapping]] = ..., confidence: _Optional[float] = ..., sentence_index: _Optional[int] = ..., rule: _Optional[str] = ...) -> None: ...
+    parts: _containers.RepeatedCompositeFieldContainer[Span]
+    words: str
+    def __init__(self, text: _Optional[str] = ..., span: _Optional[_Union[Span, _Mapping]] = ..., type: _Optional[_Union[QuoteType, str]] = ..., speaker: _Optional[_Union[QuoteSpeaker, _Mapping]] = ..., cue: _Optional[_Union[Cue, _Mapping]] = ..., confidence: _Optional[float] = ..., sentence_index: _Optional[int] = ..., rule: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[Span, _Mapping]]] = ..., words: _Optional[str] = ...) -> None: ...
 
 class Speaker(_message.Message):
     __slots__ = ("speaker_id", "name", "kind", "mentions", "quote_count")
