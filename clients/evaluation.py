@@ -35,6 +35,8 @@ For each part, three figures as precision / recall / F1:
   quote marks included) off both ends of each span or cue text. Conventions differ at the edges:
   PolNeAR's content spans include the quote marks of direct quotes, this service's do not
   (``Quote.text`` is the words inside the marks), and gold speaker spans may end in a comma.
+  Content spans also lose a leading complementiser "that" ('said [that] X': PolNeAR includes it,
+  the shared scoring rule and this service do not).
 - token: token-level precision and recall over all items, micro-averaged: the tokens two items
   share count only within a matched pair; precision = shared tokens / all tokens of predicted
   items, recall = shared tokens / all tokens of gold items. Tokens are the word tokens (runs of
@@ -312,6 +314,19 @@ def trimmed(text: str, span: Range) -> Range:
     return start, end
 
 
+LEADING_THAT = re.compile(r"that\b", re.IGNORECASE)
+
+
+def trimmed_content(text: str, span: Range) -> Range:
+    """A quote's content ``trimmed``, and without a leading complementiser "that" (annotators
+    differ on whether 'said [that] X' includes it; the shared scoring rule ignores it)."""
+    start, end = trimmed(text, span)
+    m = LEADING_THAT.match(text, start, end)
+    if m is not None and m.end() < end:
+        start, end = trimmed(text, (m.end(), end))
+    return start, end
+
+
 def trimmed_cue(cue: str) -> str:
     start, end = trimmed(cue, (0, len(cue)))
     return normal_cue(cue[start:end])
@@ -396,7 +411,7 @@ class PartsScore:
 
 def trimmed_parts(text: str, parts: Sequence[Range]) -> list[Range]:
     """Each part ``trimmed``, in order; parts that trim to nothing dropped."""
-    trimmed_ones = (trimmed(text, part) for part in parts)
+    trimmed_ones = (trimmed_content(text, part) for part in parts)
     return [part for part in trimmed_ones if part[0] < part[1]]
 
 
@@ -589,7 +604,7 @@ def _score_spans(counts: Counts, gold_doc: GoldDocument, predicted: Sequence[Pre
         return sum((a & b).values())
 
     tally(counts.content, range(len(gold)), range(len(predicted)),
-          lambda g, p: (g.span == p.span, trimmed(text, g.span) == trimmed(text, p.span)),
+          lambda g, p: (g.span == p.span, trimmed_content(text, g.span) == trimmed_content(text, p.span)),
           lambda g: word_tokens(text, g.span), lambda p: word_tokens(text, p.span), shared_set)
 
     if any(q.speaker_span is not None for q in gold):

@@ -230,13 +230,13 @@ def _boundary_document() -> tuple[GoldDocument, list[PredictedQuote]]:
 def test_exact_trimmed_and_token_figures_per_part():
     counts = evaluate([_boundary_document()]).counts
     content, speaker, cue = counts.content, counts.speaker_span, counts.cue
-    # Content: no span is identical; once the quote marks are trimmed the direct quote is; the
-    # indirect one still differs by "that". Tokens: 3 + 4 + 1 gold, 3 + 3 + 2 predicted, the
+    # Content: no span is identical; once the quote marks and a leading "that" are trimmed
+    # (the shared scoring rule) the direct quote and the indirect one are. Tokens: 3 + 4 + 1 gold, 3 + 3 + 2 predicted, the
     # matched pairs share 3 + 3 (the spurious quote and the missed one share nothing).
-    assert (content.gold, content.predicted, content.exact, content.exact_trimmed) == (3, 3, 0, 1)
+    assert (content.gold, content.predicted, content.exact, content.exact_trimmed) == (3, 3, 0, 2)
     assert (content.gold_tokens, content.predicted_tokens, content.shared_tokens) == (8, 8, 6)
     assert content.token_prf() == pytest.approx((6 / 8, 6 / 8, 6 / 8))
-    assert content.exact_trimmed_prf() == pytest.approx((1 / 3, 1 / 3, 1 / 3))
+    assert content.exact_trimmed_prf() == pytest.approx((2 / 3, 2 / 3, 2 / 3))
     # Speaker: "Officials" is exact; "Anna Berg" against "Anna Berg, the mayor," is not, even
     # trimmed; the spurious quote's "He" is a predicted item with no pair.
     assert (speaker.gold, speaker.predicted, speaker.exact, speaker.exact_trimmed) == (3, 3, 1, 1)
@@ -273,14 +273,14 @@ def test_speaker_spans_only_where_the_gold_gives_them():
 def test_boundary_figures_in_the_report_formats():
     report = evaluate([_boundary_document()])
     spans = report.to_dict()["spans"]
-    assert spans["content"]["exact_trimmed"]["hits"] == 1
+    assert spans["content"]["exact_trimmed"]["hits"] == 2
     assert spans["speaker"]["documents"] == 1
     assert spans["cue"]["token"] == {"gold": 4, "predicted": 3, "shared": 2,
                                      "precision": pytest.approx(2 / 3),
                                      "recall": pytest.approx(2 / 4),
                                      "f1": pytest.approx(4 / 7)}
     lines = format_text(report).splitlines()
-    assert "  content  exact, trimmed  0.333  0.333  0.333          1/3" in lines
+    assert "  content  exact, trimmed  0.667  0.667  0.667          2/3" in lines
     assert "  cue      exact           0.333  0.333  0.333          1/3" in lines
     # The headline figures are unchanged by the new ones.
     assert report.precision == pytest.approx(2 / 3) and report.recall == pytest.approx(2 / 3)
@@ -402,5 +402,5 @@ def test_the_text_report_gives_the_exact_content_f1_beside_the_overlap_f1():
     report = evaluate([_boundary_document()])
     lines = format_text(report).splitlines()
     assert lines[4] == "f1         0.667  (quotes matched by half overlap)"
-    assert lines[5] == "f1 exact   0.333  (content boundaries exact, trimmed; table below)"
-    assert report.counts.content.exact_trimmed_prf()[2] == pytest.approx(1 / 3)
+    assert lines[5] == "f1 exact   0.667  (content boundaries exact, trimmed; table below)"
+    assert report.counts.content.exact_trimmed_prf()[2] == pytest.approx(2 / 3)
