@@ -10,6 +10,7 @@
     quotes-dev render-dashboard ...  the dashboard's panels as a PNG from a running Prometheus
     quotes-dev gen-proto [--check]   regenerate the gRPC code from proto/
     quotes-dev train-quote-scorer    train the learned quote scorer on PolNeAR train (threshold on dev)
+    quotes-dev train-boundaries      train the learned content boundaries (PolNeAR train)
     quotes-dev train-speaker-ranker  train the speaker ranker on gold quotes (PolNeAR train)
 
 ``quotes-dev COMMAND --help`` explains each. Accuracy through the service: ``quotes eval`` (and
@@ -35,6 +36,8 @@ COMMANDS = {
     "gen-proto": ("devtools.gen_proto", "regenerate the gRPC code from proto/"),
     "train-quote-scorer": ("devtools.train_quote_scorer",
                            "train the learned quote scorer (keep/drop, confidence) on gold quotes"),
+    "train-boundaries": ("devtools.train_boundaries",
+                         "train the learned content boundaries on gold quotes (PolNeAR train)"),
     "train-speaker-ranker": ("devtools.speaker_ranker",
                              "train the speaker ranker on gold quotes (PolNeAR train split)"),
 }

@@ -112,9 +112,13 @@ class Extractor:
         [attribution] = self._batch([text])
         return attribution
 
-    def extract_parsed(self, parsed) -> Attribution:
-        """The quotes of one already parsed document (``ParsedDocument``), as ``extract``."""
-        return extractor.extract(parsed, self.scorer)
+    def extract_parsed(self, parsed, *, boundaries: bool = True) -> Attribution:
+        """The quotes of one already parsed document (``ParsedDocument``), as ``extract``;
+        ``boundaries=False`` keeps the rules' content boundaries (what the boundary model
+        is trained on)."""
+        if boundaries:
+            return extractor.extract(parsed, self.scorer)
+        return extractor.extract(parsed, self.scorer, boundaries=None)
 
     def _batch(self, texts: list[str]) -> list[Attribution]:
         # Empty texts have no quotes; the parser is not asked about them.

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from service.attribution import cues as cue_lexicon
 from service.attribution import lexicon
+from service.attribution.boundaries import BoundaryModel, load_boundary_model
 from service.attribution.clauses.according_to import according_to_clause, according_to_phrase_end
 from service.attribution.clauses.nested import cut_nested_reports, leave_self_attributed_quotations
 from service.attribution.clauses.objects import naming_act, naming_content, object_content
@@ -56,15 +57,22 @@ PRONOUN_PENALTY = 0.3
 _SHIPPED = object()  # the shipped speaker ranker, if its file is there
 
 
-def extract(doc: ParsedDocument, scorer: "QuoteScorer | None" = None) -> Attribution:
+def extract(doc: ParsedDocument, scorer: "QuoteScorer | None" = None,
+            boundaries: "BoundaryModel | None" = _SHIPPED) -> Attribution:  # type: ignore[assignment]
     """Every quote in ``doc`` (a parsed document and its text), with its speaker (chosen among
     candidate mentions by the shipped speaker ranker, ``speakers.ranking``).
 
     With ``scorer`` (the learned quote scorer, ``service.attribution.scorer``) the rules' finds
     are candidates: it drops those it judges not to be quotes and gives the others their
-    confidence. Without it, the rules decide alone and give their own confidence."""
+    confidence. Without it, the rules decide alone and give their own confidence. The kept
+    quotes' content boundaries are then redrawn by ``boundaries`` (``service.attribution.
+    boundaries``; by default the shipped model, None keeps the rules' boundaries)."""
     attribution = extract_with_candidates(doc)[0]
-    return scorer.apply(doc, attribution) if scorer is not None else attribution
+    if scorer is not None:
+        attribution = scorer.apply(doc, attribution)
+    if boundaries is _SHIPPED:
+        boundaries = load_boundary_model()
+    return boundaries.apply(doc, attribution) if boundaries is not None else attribution
 
 
 def extract_with_candidates(doc: ParsedDocument, ranker: SpeakerRanker | None = _SHIPPED  # type: ignore[assignment]
