@@ -11,6 +11,7 @@
     quotes-dev gen-proto [--check]   regenerate the gRPC code from proto/
     quotes-dev train-quote-scorer    train the learned quote scorer on PolNeAR train (threshold on dev)
     quotes-dev train-boundaries      train the learned content boundaries (PolNeAR train)
+    quotes-dev train-proposals       train the learned proposals (phrases the rules miss)
     quotes-dev train-speaker-ranker  train the speaker ranker on gold quotes (PolNeAR train)
 
 ``quotes-dev COMMAND --help`` explains each. Accuracy through the service: ``quotes eval`` (and
@@ -38,6 +39,8 @@ COMMANDS = {
                            "train the learned quote scorer (keep/drop, confidence) on gold quotes"),
     "train-boundaries": ("devtools.train_boundaries",
                          "train the learned content boundaries on gold quotes (PolNeAR train)"),
+    "train-proposals": ("devtools.train_proposals",
+                        "train the learned proposals (reported phrases the rules miss; PolNeAR train)"),
     "train-speaker-ranker": ("devtools.speaker_ranker",
                              "train the speaker ranker on gold quotes (PolNeAR train split)"),
 }

@@ -91,7 +91,8 @@ def label(gold: GoldDocument, attribution: Attribution) -> tuple[list[int], list
 def candidates(documents: list[GoldDocument], parsed: list[ParsedDocument]) -> Candidates:
     out = Candidates(documents, [], [], [], [])
     for gold, doc in zip(documents, parsed):
-        attribution = extractor.extract(doc)
+        # the finds as the scorer sees them at serving time: before the learned boundaries
+        attribution = extractor.extract(doc, boundaries=None)
         matched, right = label(gold, attribution)
         out.attributions.append(attribution)
         out.features.append(document_features(doc, attribution))
@@ -375,6 +376,20 @@ def _train(train_docs: list[GoldDocument], train_parsed: list[ParsedDocument],
     return exported
 
 
+def _cached(path: Path, documents: list[GoldDocument]) -> list[ParsedDocument]:
+    """Parses from the ``quotes-dev snapshot`` cache (parsed with the service's bundled models
+    the first time)."""
+    from devtools.snapshot import DEFAULT_CACHE, cached_parses
+
+    name = path.name.removesuffix(".jsonl").removesuffix("-gold")
+    return cached_parses(name, documents, DEFAULT_CACHE, lambda: _Parser(service_parser()))
+
+
+class _Parser:
+    def __init__(self, parse) -> None:
+        self.parse = parse
+
+
 def write_model(model: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Compact, sorted keys: the same training gives the same bytes.
@@ -393,7 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                          "(default: ../shared/eval/polnear-dev-gold.jsonl); 'none': no dev set, "
                          "the threshold is --threshold")
     ap.add_argument("--train-parses", type=Path, help="parse cache of --train (pickled list of "
-                    "{'id', 'parsed'}); default: parse with the service's bundled models")
+                    "{'id', 'parsed'}); default: the quotes-dev snapshot cache (parsed with the "
+                    "service's bundled models the first time)")
     ap.add_argument("--dev-parses", type=Path, help="parse cache of --dev, likewise")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"model file to write (default: {DEFAULT_OUT.relative_to(REPO)})")
     ap.add_argument("--folds", type=int, default=5, help="cross-validation folds over documents (default 5)")
@@ -411,19 +427,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     train_docs = load_gold(args.train)
     dev_docs = None if str(args.dev) == "none" else load_gold(args.dev)
-    parse = None
     if args.train_parses:
         train_parsed = load_parses(args.train_parses, train_docs)
     else:
-        parse = service_parser()
-        train_parsed = parse_all(train_docs, parse)
+        train_parsed = _cached(args.train, train_docs)
     dev_parsed = None
     if dev_docs is not None:
-        if args.dev_parses:
-            dev_parsed = load_parses(args.dev_parses, dev_docs)
-        else:
-            parse = parse or service_parser()
-            dev_parsed = parse_all(dev_docs, parse)
+        dev_parsed = load_parses(args.dev_parses, dev_docs) if args.dev_parses else _cached(args.dev, dev_docs)
     params = dict(PARAMS, max_iter=args.max_iter, min_samples_leaf=args.min_samples_leaf)
     model = train(train_docs, train_parsed, dev_docs, dev_parsed, folds=args.folds, min_count=args.min_count,
                   min_recall=args.min_recall, threshold=args.threshold, params=params)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from service.attribution import cues as cue_lexicon
 from service.attribution import lexicon
 from service.attribution.boundaries import BoundaryModel, load_boundary_model
+from service.attribution.proposals import ProposalModel, load_proposal_model
 from service.attribution.clauses.according_to import according_to_clause, according_to_phrase_end
 from service.attribution.clauses.nested import cut_nested_reports, leave_self_attributed_quotations
 from service.attribution.clauses.objects import naming_act, naming_content, object_content
@@ -58,7 +59,8 @@ _SHIPPED = object()  # the shipped speaker ranker, if its file is there
 
 
 def extract(doc: ParsedDocument, scorer: "QuoteScorer | None" = None,
-            boundaries: "BoundaryModel | None" = _SHIPPED) -> Attribution:  # type: ignore[assignment]
+            boundaries: "BoundaryModel | None" = _SHIPPED,  # type: ignore[assignment]
+            proposer: "ProposalModel | None" = _SHIPPED) -> Attribution:  # type: ignore[assignment]
     """Every quote in ``doc`` (a parsed document and its text), with its speaker (chosen among
     candidate mentions by the shipped speaker ranker, ``speakers.ranking``).
 
@@ -66,8 +68,9 @@ def extract(doc: ParsedDocument, scorer: "QuoteScorer | None" = None,
     are candidates: it drops those it judges not to be quotes and gives the others their
     confidence. Without it, the rules decide alone and give their own confidence. The kept
     quotes' content boundaries are then redrawn by ``boundaries`` (``service.attribution.
-    boundaries``; by default the shipped model, None keeps the rules' boundaries)."""
-    attribution = extract_with_candidates(doc)[0]
+    boundaries``; by default the shipped model, None keeps the rules' boundaries). ``proposer``
+    adds the learned proposals (``proposals``; by default the shipped model, None: rules alone)."""
+    attribution = extract_with_candidates(doc, proposer=proposer)[0]
     if scorer is not None:
         attribution = scorer.apply(doc, attribution)
     if boundaries is _SHIPPED:
@@ -75,13 +78,17 @@ def extract(doc: ParsedDocument, scorer: "QuoteScorer | None" = None,
     return boundaries.apply(doc, attribution) if boundaries is not None else attribution
 
 
-def extract_with_candidates(doc: ParsedDocument, ranker: SpeakerRanker | None = _SHIPPED  # type: ignore[assignment]
+def extract_with_candidates(doc: ParsedDocument, ranker: SpeakerRanker | None = _SHIPPED,  # type: ignore[assignment]
+                            proposer: "ProposalModel | None" = _SHIPPED,  # type: ignore[assignment]
                             ) -> tuple[Attribution, list[list[Candidate]]]:
     """``extract``, plus each quote's speaker candidates (what the ranker is trained on).
-    ``ranker``: by default the shipped model; None keeps the rules' own choice of speaker."""
+    ``ranker``: by default the shipped model; None keeps the rules' own choice of speaker.
+    ``proposer``: the learned proposals (``proposals``), by default the shipped model; None
+    finds with the rules alone."""
     if ranker is _SHIPPED:
         ranker = load_ranker()
     work = Work.of(doc)
+    work.proposer = load_proposal_model() if proposer is _SHIPPED else proposer
     for _name, run in PASSES:
         run(work)
     # The rules' own answer first: how it resolved is part of what the ranker weighs.
@@ -201,6 +208,12 @@ def _quotations(work: Work) -> None:
     work.found.extend(QuotationPass(work).run())
 
 
+def _learned_proposals(work: Work) -> None:
+    """Reported phrases no rule found, proposed by the learned model (``proposals``)."""
+    if work.proposer is not None:
+        work.found.extend(work.proposer.propose(work.doc, work.found, work.regions, work.claimed_regions))
+
+
 def _one_quote_per_stretch(work: Work) -> None:
     work.found = _dedupe(work.found)
     work.found.sort(key=lambda f: f.span.start)
@@ -219,6 +232,7 @@ def _speaker_of_earlier_cue(work: Work) -> None:
 PASSES: tuple[tuple[str, Callable[[Work], None]], ...] = (
     ("reported clauses", _reported_clauses),
     ("quotations", _quotations),
+    ("learned proposals", _learned_proposals),
     ("one quote per stretch of text", _one_quote_per_stretch),
     ("coordinated cues share their speaker", _coordinated_cues),
     ("a cue without a subject takes the earlier cue's", _speaker_of_earlier_cue),

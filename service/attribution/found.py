@@ -62,6 +62,7 @@ class Work:
     cues: dict[int, cue_lexicon.CueMatch | None]
     found: list[Found] = field(default_factory=list)
     claimed_regions: set[int] = field(default_factory=set)
+    proposer: object = None  # the learned proposal model (``proposals.ProposalModel``), if any
 
     @classmethod
     def of(cls, doc: ParsedDocument) -> "Work":

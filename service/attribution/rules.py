@@ -39,6 +39,8 @@ class Rule(enum.Enum):
                              "sentence around an inserted or trailing attribution")
     OBJECT = RuleSpec("object", 3, 0.7, "the object of a speech verb: 'praised [the decision]'")
     TOPIC = RuleSpec("topic", 3, 0.55, "what a manner verb is about: 'spoke about [X]'")
+    LEARNED = RuleSpec("learned", 4, 0.5, "a phrase after a verb or noun that annotated news "
+                       "marks as reported, proposed by a learned model where no rule found it")
     CONTEXT = RuleSpec("context", 4, 0.2, "a quotation with no cue of its own, given to the "
                        "speaker of the quote just before it")
 
