@@ -303,11 +303,11 @@ def _resolve(doc: ParsedDocument, found: list[Found], regions: list[QuotedRegion
             speaker, linked = resolver.resolve(_source_mention(doc, f, make_mention(doc, head)))
         speakers_by_head[f.speaker_head.index] = speaker
         resolved[i] = (speaker, linked)
-    names = {e.speaker_id: (e.name, e.kind) for e in resolver.entities}
+    names = {e.speaker_id: (e.name, e.kind, e.title) for e in resolver.entities}
     for i, f in enumerate(found):
         speaker, linked = resolved[i]
         if speaker is not None:
-            speaker.name, speaker.kind = names[speaker.speaker_id]
+            speaker.name, speaker.kind, speaker.title = names[speaker.speaker_id]
             speaker.confidence = round(confidences[i] if confidences[i] is not None
                                        else FALLBACK_CONFIDENCE.get(speaker.resolution, 0.5), 3)
         cue = Cue(text=doc.text[f.cue_span.start:f.cue_span.end], lemma=f.cue_lemma, span=f.cue_span) if f.cue_span else None
