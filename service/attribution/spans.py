@@ -80,6 +80,9 @@ class Speaker:
     # The title the text gives the speaker's name ("Mayor", "Fire Chief", "Mr."): never part of
     # ``name``; "" when the text gives none.
     title: str = ""
+    # A he/she linked to a person the text gives no gender for (no first name, title or
+    # earlier pronoun to agree with): the link is a guess, and the confidence says so.
+    agreement_unknown: bool = False
 
 
 @dataclass

@@ -128,7 +128,7 @@ def name_parts(doc: ParsedDocument, head: Word) -> tuple[list[Word], list[Word]]
         core -= 1
     cut = 0
     for k, w in enumerate(chain[:core - 1]):
-        if w.text.lower() in lexicon.TITLES:
+        if w.text.lower() in lexicon.TITLES or lexicon.noun_gender(w.text):  # 'Actress Amandla Stenberg'
             cut = k + 1
     # A first name starts the name: what comes before it describes ('Rival Hillary Clinton',
     # 'Republican Donald Trump') and is taken for the title.

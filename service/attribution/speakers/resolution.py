@@ -338,7 +338,8 @@ class SpeakerResolver:
         entity.quote_count += 1
         speaker = Speaker(mention=mention.text, mention_span=mention.span, name=entity.name,
                           speaker_id=entity.speaker_id, kind=entity.kind, resolution=resolution,
-                          antecedent_span=antecedent, title=entity.title)
+                          antecedent_span=antecedent, title=entity.title,
+                          agreement_unknown=mention.span in self.unknown_agreement)
         return speaker, linked
 
     def inherit(self, speaker: Speaker, resolution: Resolution) -> Speaker:
