@@ -73,7 +73,8 @@ def predicted_quotes(attribution: Attribution, confidences: Sequence[float] | No
             speaker_name=speaker.name if speaker else "", speaker_mention=speaker.mention if speaker else "",
             mention_span=(mention.start, mention.end) if mention else None,
             cue=quote.cue.text if quote.cue else "", rule=quote.rule,
-            confidence=quote.confidence if confidences is None else confidences[k]))
+            confidence=quote.confidence if confidences is None else confidences[k],
+            speaker_confidence=speaker.confidence if speaker else None))
     return out
 
 

@@ -398,6 +398,7 @@ def to_proto(response_cls: type, document: pb.Document, attribution: Attribution
                 message.speaker.antecedent_span.CopyFrom(span(speaker.antecedent_span))
             if speaker.confidence is not None:
                 message.speaker.confidence = speaker.confidence
+            message.speaker.title = speaker.title
         if quote.cue is not None:
             message.cue.text = quote.cue.text
             message.cue.lemma = quote.cue.lemma
@@ -406,7 +407,7 @@ def to_proto(response_cls: type, document: pb.Document, attribution: Attribution
     speakers = [pb.Speaker(speaker_id=entry.speaker_id, name=entry.name,
                            kind=_SPEAKER_KINDS[entry.kind],
                            mentions=[span(mention) for mention in entry.mentions],
-                           quote_count=entry.quote_count)
+                           quote_count=entry.quote_count, title=entry.title)
                 for entry in attribution.speakers]
     return response_cls(document_id=document.id, quotes=quotes, speakers=speakers, model=model,
                         offset_unit=proto_unit)

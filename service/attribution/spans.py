@@ -77,6 +77,12 @@ class Speaker:
     # Probability that this is the right speaker given that the quote is right (the speaker
     # ranker's calibrated score; a fixed table by resolution without its model).
     confidence: float | None = None
+    # The title the text gives the speaker's name ("Mayor", "Fire Chief", "Mr."): never part of
+    # ``name``; "" when the text gives none.
+    title: str = ""
+    # A he/she linked to a person the text gives no gender for (no first name, title or
+    # earlier pronoun to agree with): the link is a guess, and the confidence says so.
+    agreement_unknown: bool = False
 
 
 @dataclass
@@ -106,6 +112,7 @@ class SpeakerEntry:
     kind: SpeakerKind
     mentions: list[Span] = field(default_factory=list)
     quote_count: int = 0
+    title: str = ""  # the longest title the text gives the name (Speaker.title)
 
 
 @dataclass

@@ -24,21 +24,21 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dquotes/v1/quote_service.proto\x12\tquotes.v1\"$\n\x08\x44ocument\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"\"\n\x04Span\x12\r\n\x05start\x18\x01 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x02 \x01(\x05\"A\n\x03\x43ue\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05lemma\x18\x02 \x01(\t\x12\x1d\n\x04span\x18\x03 \x01(\x0b\x32\x0f.quotes.v1.Span\"\xd8\x01\n\x0cQuoteSpeaker\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07mention\x18\x02 \x01(\t\x12%\n\x0cmention_span\x18\x03 \x01(\x0b\x32\x0f.quotes.v1.Span\x12\x12\n\nspeaker_id\x18\x04 \x01(\t\x12\x30\n\nresolution\x18\x05 \x01(\x0e\x32\x1c.quotes.v1.SpeakerResolution\x12(\n\x0f\x61ntecedent_span\x18\x06 \x01(\x0b\x32\x0f.quotes.v1.Span\x12\x12\n\nconfidence\x18\x07 \x01(\x02\"\x88\x02\n\x05Quote\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x1d\n\x04span\x18\x02 \x01(\x0b\x32\x0f.quotes.v1.Span\x12\"\n\x04type\x18\x03 \x01(\x0e\x32\x14.quotes.v1.QuoteType\x12(\n\x07speaker\x18\x04 \x01(\x0b\x32\x17.quotes.v1.QuoteSpeaker\x12\x1b\n\x03\x63ue\x18\x05 \x01(\x0b\x32\x0e.quotes.v1.Cue\x12\x12\n\nconfidence\x18\x06 \x01(\x02\x12\x16\n\x0esentence_index\x18\x07 \x01(\x05\x12\x0c\n\x04rule\x18\x08 \x01(\t\x12\x1e\n\x05parts\x18\t \x03(\x0b\x32\x0f.quotes.v1.Span\x12\r\n\x05words\x18\n \x01(\t\"\x89\x01\n\x07Speaker\x12\x12\n\nspeaker_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12$\n\x04kind\x18\x03 \x01(\x0e\x32\x16.quotes.v1.SpeakerKind\x12!\n\x08mentions\x18\x04 \x03(\x0b\x32\x0f.quotes.v1.Span\x12\x13\n\x0bquote_count\x18\x05 \x01(\x05\":\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\"i\n\x14\x45xtractQuotesRequest\x12%\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x13.quotes.v1.Document\x12*\n\x0boffset_unit\x18\x02 \x01(\x0e\x32\x15.quotes.v1.OffsetUnit\"\xc5\x01\n\x15\x45xtractQuotesResponse\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12 \n\x06quotes\x18\x02 \x03(\x0b\x32\x10.quotes.v1.Quote\x12$\n\x08speakers\x18\x03 \x03(\x0b\x32\x12.quotes.v1.Speaker\x12#\n\x05model\x18\x04 \x01(\x0b\x32\x14.quotes.v1.ModelInfo\x12*\n\x0boffset_unit\x18\x05 \x01(\x0e\x32\x15.quotes.v1.OffsetUnit\"o\n\x19\x42\x61tchExtractQuotesRequest\x12&\n\tdocuments\x18\x01 \x03(\x0b\x32\x13.quotes.v1.Document\x12*\n\x0boffset_unit\x18\x02 \x01(\x0e\x32\x15.quotes.v1.OffsetUnit\"Q\n\x1a\x42\x61tchExtractQuotesResponse\x12\x33\n\tresponses\x18\x01 \x03(\x0b\x32 .quotes.v1.ExtractQuotesResponse\"o\n\x1aStreamExtractQuotesRequest\x12%\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x13.quotes.v1.Document\x12*\n\x0boffset_unit\x18\x02 \x01(\x0e\x32\x15.quotes.v1.OffsetUnit\"\xcb\x01\n\x1bStreamExtractQuotesResponse\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12 \n\x06quotes\x18\x02 \x03(\x0b\x32\x10.quotes.v1.Quote\x12$\n\x08speakers\x18\x03 \x03(\x0b\x32\x12.quotes.v1.Speaker\x12#\n\x05model\x18\x04 \x01(\x0b\x32\x14.quotes.v1.ModelInfo\x12*\n\x0boffset_unit\x18\x05 \x01(\x0e\x32\x15.quotes.v1.OffsetUnit*\x81\x01\n\nOffsetUnit\x12\x1b\n\x17OFFSET_UNIT_UNSPECIFIED\x10\x00\x12\x1a\n\x16OFFSET_UNIT_CODE_POINT\x10\x01\x12\x19\n\x15OFFSET_UNIT_UTF8_BYTE\x10\x02\x12\x1f\n\x1bOFFSET_UNIT_UTF16_CODE_UNIT\x10\x03*m\n\tQuoteType\x12\x1a\n\x16QUOTE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11QUOTE_TYPE_DIRECT\x10\x01\x12\x17\n\x13QUOTE_TYPE_INDIRECT\x10\x02\x12\x14\n\x10QUOTE_TYPE_MIXED\x10\x03*\x95\x01\n\x0bSpeakerKind\x12\x1c\n\x18SPEAKER_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13SPEAKER_KIND_PERSON\x10\x01\x12\x1d\n\x19SPEAKER_KIND_ORGANIZATION\x10\x02\x12\x16\n\x12SPEAKER_KIND_GROUP\x10\x03\x12\x18\n\x14SPEAKER_KIND_UNKNOWN\x10\x04*\xcf\x02\n\x11SpeakerResolution\x12\"\n\x1eSPEAKER_RESOLUTION_UNSPECIFIED\x10\x00\x12\x1e\n\x1aSPEAKER_RESOLUTION_MENTION\x10\x01\x12)\n%SPEAKER_RESOLUTION_PRONOUN_ANTECEDENT\x10\x02\x12)\n%SPEAKER_RESOLUTION_UNRESOLVED_PRONOUN\x10\x03\x12&\n\"SPEAKER_RESOLUTION_EARLIER_MENTION\x10\x04\x12*\n&SPEAKER_RESOLUTION_RELATIVE_ANTECEDENT\x10\x05\x12\'\n#SPEAKER_RESOLUTION_PREVIOUS_SPEAKER\x10\x06\x12#\n\x1fSPEAKER_RESOLUTION_SAME_MENTION\x10\x07\x32\xaf\x02\n\x0cQuoteService\x12R\n\rExtractQuotes\x12\x1f.quotes.v1.ExtractQuotesRequest\x1a .quotes.v1.ExtractQuotesResponse\x12\x61\n\x12\x42\x61tchExtractQuotes\x12$.quotes.v1.BatchExtractQuotesRequest\x1a%.quotes.v1.BatchExtractQuotesResponse\x12h\n\x13StreamExtractQuotes\x12%.quotes.v1.StreamExtractQuotesRequest\x1a&.quotes.v1.StreamExtractQuotesResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dquotes/v1/quote_service.proto\x12\tquotes.v1\"$\n\x08\x44ocument\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"\"\n\x04Span\x12\r\n\x05start\x18\x01 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x02 \x01(\x05\"A\n\x03\x43ue\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05lemma\x18\x02 \x01(\t\x12\x1d\n\x04span\x18\x03 \x01(\x0b\x32\x0f.quotes.v1.Span\"\xe7\x01\n\x0cQuoteSpeaker\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07mention\x18\x02 \x01(\t\x12%\n\x0cmention_span\x18\x03 \x01(\x0b\x32\x0f.quotes.v1.Span\x12\x12\n\nspeaker_id\x18\x04 \x01(\t\x12\x30\n\nresolution\x18\x05 \x01(\x0e\x32\x1c.quotes.v1.SpeakerResolution\x12(\n\x0f\x61ntecedent_span\x18\x06 \x01(\x0b\x32\x0f.quotes.v1.Span\x12\x12\n\nconfidence\x18\x07 \x01(\x02\x12\r\n\x05title\x18\x08 \x01(\t\"\x88\x02\n\x05Quote\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x1d\n\x04span\x18\x02 \x01(\x0b\x32\x0f.quotes.v1.Span\x12\"\n\x04type\x18\x03 \x01(\x0e\x32\x14.quotes.v1.QuoteType\x12(\n\x07speaker\x18\x04 \x01(\x0b\x32\x17.quotes.v1.QuoteSpeaker\x12\x1b\n\x03\x63ue\x18\x05 \x01(\x0b\x32\x0e.quotes.v1.Cue\x12\x12\n\nconfidence\x18\x06 \x01(\x02\x12\x16\n\x0esentence_index\x18\x07 \x01(\x05\x12\x0c\n\x04rule\x18\x08 \x01(\t\x12\x1e\n\x05parts\x18\t \x03(\x0b\x32\x0f.quotes.v1.Span\x12\r\n\x05words\x18\n \x01(\t\"\x98\x01\n\x07Speaker\x12\x12\n\nspeaker_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12$\n\x04kind\x18\x03 \x01(\x0e\x32\x16.quotes.v1.SpeakerKind\x12!\n\x08mentions\x18\x04 \x03(\x0b\x32\x0f.quotes.v1.Span\x12\x13\n\x0bquote_count\x18\x05 \x01(\x05\x12\r\n\x05title\x18\x06 \x01(\t\":\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\"i\n\x14\x45xtractQuotesRequest\x12%\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x13.quotes.v1.Document\x12*\n\x0boffset_unit\x18\x02 \x01(\x0e\x32\x15.quotes.v1.OffsetUnit\"\xc5\x01\n\x15\x45xtractQuotesResponse\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12 \n\x06quotes\x18\x02 \x03(\x0b\x32\x10.quotes.v1.Quote\x12$\n\x08speakers\x18\x03 \x03(\x0b\x32\x12.quotes.v1.Speaker\x12#\n\x05model\x18\x04 \x01(\x0b\x32\x14.quotes.v1.ModelInfo\x12*\n\x0boffset_unit\x18\x05 \x01(\x0e\x32\x15.quotes.v1.OffsetUnit\"o\n\x19\x42\x61tchExtractQuotesRequest\x12&\n\tdocuments\x18\x01 \x03(\x0b\x32\x13.quotes.v1.Document\x12*\n\x0boffset_unit\x18\x02 \x01(\x0e\x32\x15.quotes.v1.OffsetUnit\"Q\n\x1a\x42\x61tchExtractQuotesResponse\x12\x33\n\tresponses\x18\x01 \x03(\x0b\x32 .quotes.v1.ExtractQuotesResponse\"o\n\x1aStreamExtractQuotesRequest\x12%\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x13.quotes.v1.Document\x12*\n\x0boffset_unit\x18\x02 \x01(\x0e\x32\x15.quotes.v1.OffsetUnit\"\xcb\x01\n\x1bStreamExtractQuotesResponse\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12 \n\x06quotes\x18\x02 \x03(\x0b\x32\x10.quotes.v1.Quote\x12$\n\x08speakers\x18\x03 \x03(\x0b\x32\x12.quotes.v1.Speaker\x12#\n\x05model\x18\x04 \x01(\x0b\x32\x14.quotes.v1.ModelInfo\x12*\n\x0boffset_unit\x18\x05 \x01(\x0e\x32\x15.quotes.v1.OffsetUnit*\x81\x01\n\nOffsetUnit\x12\x1b\n\x17OFFSET_UNIT_UNSPECIFIED\x10\x00\x12\x1a\n\x16OFFSET_UNIT_CODE_POINT\x10\x01\x12\x19\n\x15OFFSET_UNIT_UTF8_BYTE\x10\x02\x12\x1f\n\x1bOFFSET_UNIT_UTF16_CODE_UNIT\x10\x03*m\n\tQuoteType\x12\x1a\n\x16QUOTE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11QUOTE_TYPE_DIRECT\x10\x01\x12\x17\n\x13QUOTE_TYPE_INDIRECT\x10\x02\x12\x14\n\x10QUOTE_TYPE_MIXED\x10\x03*\x95\x01\n\x0bSpeakerKind\x12\x1c\n\x18SPEAKER_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13SPEAKER_KIND_PERSON\x10\x01\x12\x1d\n\x19SPEAKER_KIND_ORGANIZATION\x10\x02\x12\x16\n\x12SPEAKER_KIND_GROUP\x10\x03\x12\x18\n\x14SPEAKER_KIND_UNKNOWN\x10\x04*\xcf\x02\n\x11SpeakerResolution\x12\"\n\x1eSPEAKER_RESOLUTION_UNSPECIFIED\x10\x00\x12\x1e\n\x1aSPEAKER_RESOLUTION_MENTION\x10\x01\x12)\n%SPEAKER_RESOLUTION_PRONOUN_ANTECEDENT\x10\x02\x12)\n%SPEAKER_RESOLUTION_UNRESOLVED_PRONOUN\x10\x03\x12&\n\"SPEAKER_RESOLUTION_EARLIER_MENTION\x10\x04\x12*\n&SPEAKER_RESOLUTION_RELATIVE_ANTECEDENT\x10\x05\x12\'\n#SPEAKER_RESOLUTION_PREVIOUS_SPEAKER\x10\x06\x12#\n\x1fSPEAKER_RESOLUTION_SAME_MENTION\x10\x07\x32\xaf\x02\n\x0cQuoteService\x12R\n\rExtractQuotes\x12\x1f.quotes.v1.ExtractQuotesRequest\x1a .quotes.v1.ExtractQuotesResponse\x12\x61\n\x12\x42\x61tchExtractQuotes\x12$.quotes.v1.BatchExtractQuotesRequest\x1a%.quotes.v1.BatchExtractQuotesResponse\x12h\n\x13StreamExtractQuotes\x12%.quotes.v1.StreamExtractQuotesRequest\x1a&.quotes.v1.StreamExtractQuotesResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'quotes.v1.quote_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OFFSETUNIT']._serialized_start=1694
-  _globals['_OFFSETUNIT']._serialized_end=1823
-  _globals['_QUOTETYPE']._serialized_start=1825
-  _globals['_QUOTETYPE']._serialized_end=1934
-  _globals['_SPEAKERKIND']._serialized_start=1937
-  _globals['_SPEAKERKIND']._serialized_end=2086
-  _globals['_SPEAKERRESOLUTION']._serialized_start=2089
-  _globals['_SPEAKERRESOLUTION']._serialized_end=2424
+  _globals['_OFFSETUNIT']._serialized_start=1724
+  _globals['_OFFSETUNIT']._serialized_end=1853
+  _globals['_QUOTETYPE']._serialized_start=1855
+  _globals['_QUOTETYPE']._serialized_end=1964
+  _globals['_SPEAKERKIND']._serialized_start=1967
+  _globals['_SPEAKERKIND']._serialized_end=2116
+  _globals['_SPEAKERRESOLUTION']._serialized_start=2119
+  _globals['_SPEAKERRESOLUTION']._serialized_end=2454
   _globals['_DOCUMENT']._serialized_start=44
   _globals['_DOCUMENT']._serialized_end=80
   _globals['_SPAN']._serialized_start=82
@@ -46,25 +46,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CUE']._serialized_start=118
   _globals['_CUE']._serialized_end=183
   _globals['_QUOTESPEAKER']._serialized_start=186
-  _globals['_QUOTESPEAKER']._serialized_end=402
-  _globals['_QUOTE']._serialized_start=405
-  _globals['_QUOTE']._serialized_end=669
-  _globals['_SPEAKER']._serialized_start=672
-  _globals['_SPEAKER']._serialized_end=809
-  _globals['_MODELINFO']._serialized_start=811
-  _globals['_MODELINFO']._serialized_end=869
-  _globals['_EXTRACTQUOTESREQUEST']._serialized_start=871
-  _globals['_EXTRACTQUOTESREQUEST']._serialized_end=976
-  _globals['_EXTRACTQUOTESRESPONSE']._serialized_start=979
-  _globals['_EXTRACTQUOTESRESPONSE']._serialized_end=1176
-  _globals['_BATCHEXTRACTQUOTESREQUEST']._serialized_start=1178
-  _globals['_BATCHEXTRACTQUOTESREQUEST']._serialized_end=1289
-  _globals['_BATCHEXTRACTQUOTESRESPONSE']._serialized_start=1291
-  _globals['_BATCHEXTRACTQUOTESRESPONSE']._serialized_end=1372
-  _globals['_STREAMEXTRACTQUOTESREQUEST']._serialized_start=1374
-  _globals['_STREAMEXTRACTQUOTESREQUEST']._serialized_end=1485
-  _globals['_STREAMEXTRACTQUOTESRESPONSE']._serialized_start=1488
-  _globals['_STREAMEXTRACTQUOTESRESPONSE']._serialized_end=1691
-  _globals['_QUOTESERVICE']._serialized_start=2427
-  _globals['_QUOTESERVICE']._serialized_end=2730
+  _globals['_QUOTESPEAKER']._serialized_end=417
+  _globals['_QUOTE']._serialized_start=420
+  _globals['_QUOTE']._serialized_end=684
+  _globals['_SPEAKER']._serialized_start=687
+  _globals['_SPEAKER']._serialized_end=839
+  _globals['_MODELINFO']._serialized_start=841
+  _globals['_MODELINFO']._serialized_end=899
+  _globals['_EXTRACTQUOTESREQUEST']._serialized_start=901
+  _globals['_EXTRACTQUOTESREQUEST']._serialized_end=1006
+  _globals['_EXTRACTQUOTESRESPONSE']._serialized_start=1009
+  _globals['_EXTRACTQUOTESRESPONSE']._serialized_end=1206
+  _globals['_BATCHEXTRACTQUOTESREQUEST']._serialized_start=1208
+  _globals['_BATCHEXTRACTQUOTESREQUEST']._serialized_end=1319
+  _globals['_BATCHEXTRACTQUOTESRESPONSE']._serialized_start=1321
+  _globals['_BATCHEXTRACTQUOTESRESPONSE']._serialized_end=1402
+  _globals['_STREAMEXTRACTQUOTESREQUEST']._serialized_start=1404
+  _globals['_STREAMEXTRACTQUOTESREQUEST']._serialized_end=1515
+  _globals['_STREAMEXTRACTQUOTESRESPONSE']._serialized_start=1518
+  _globals['_STREAMEXTRACTQUOTESRESPONSE']._serialized_end=1721
+  _globals['_QUOTESERVICE']._serialized_start=2457
+  _globals['_QUOTESERVICE']._serialized_end=2760
 # @@protoc_insertion_point(module_scope)

@@ -88,7 +88,7 @@ class Cue(_message.Message):
     def __init__(self, text: _Optional[str] = ..., lemma: _Optional[str] = ..., span: _Optional[_Union[Span, _Mapping]] = ...) -> None: ...
 
 class QuoteSpeaker(_message.Message):
-    __slots__ = ("name", "mention", "mention_span", "speaker_id", "resolution", "antecedent_span", "confidence")
+    __slots__ = ("name", "mention", "mention_span", "speaker_id", "resolution", "antecedent_span", "confidence", "title")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MENTION_FIELD_NUMBER: _ClassVar[int]
     MENTION_SPAN_FIELD_NUMBER: _ClassVar[int]
@@ -96,6 +96,7 @@ class QuoteSpeaker(_message.Message):
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     ANTECEDENT_SPAN_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
     name: str
     mention: str
     mention_span: Span
@@ -103,7 +104,8 @@ class QuoteSpeaker(_message.Message):
     resolution: SpeakerResolution
     antecedent_span: Span
     confidence: float
-    def __init__(self, name: _Optional[str] = ..., mention: _Optional[str] = ..., mention_span: _Optional[_Union[Span, _Mapping]] = ..., speaker_id: _Optional[str] = ..., resolution: _Optional[_Union[SpeakerResolution, str]] = ..., antecedent_span: _Optional[_Union[Span, _Mapping]] = ..., confidence: _Optional[float] = ...) -> None: ...
+    title: str
+    def __init__(self, name: _Optional[str] = ..., mention: _Optional[str] = ..., mention_span: _Optional[_Union[Span, _Mapping]] = ..., speaker_id: _Optional[str] = ..., resolution: _Optional[_Union[SpeakerResolution, str]] = ..., antecedent_span: _Optional[_Union[Span, _Mapping]] = ..., confidence: _Optional[float] = ..., title: _Optional[str] = ...) -> None: ...
 
 class Quote(_message.Message):
     __slots__ = ("text", "span", "type", "speaker", "cue", "confidence", "sentence_index", "rule", "parts", "words")
@@ -130,18 +132,20 @@ class Quote(_message.Message):
     def __init__(self, text: _Optional[str] = ..., span: _Optional[_Union[Span, _Mapping]] = ..., type: _Optional[_Union[QuoteType, str]] = ..., speaker: _Optional[_Union[QuoteSpeaker, _Mapping]] = ..., cue: _Optional[_Union[Cue, _Mapping]] = ..., confidence: _Optional[float] = ..., sentence_index: _Optional[int] = ..., rule: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[Span, _Mapping]]] = ..., words: _Optional[str] = ...) -> None: ...
 
 class Speaker(_message.Message):
-    __slots__ = ("speaker_id", "name", "kind", "mentions", "quote_count")
+    __slots__ = ("speaker_id", "name", "kind", "mentions", "quote_count", "title")
     SPEAKER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     MENTIONS_FIELD_NUMBER: _ClassVar[int]
     QUOTE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
     speaker_id: str
     name: str
     kind: SpeakerKind
     mentions: _containers.RepeatedCompositeFieldContainer[Span]
     quote_count: int
-    def __init__(self, speaker_id: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[_Union[SpeakerKind, str]] = ..., mentions: _Optional[_Iterable[_Union[Span, _Mapping]]] = ..., quote_count: _Optional[int] = ...) -> None: ...
+    title: str
+    def __init__(self, speaker_id: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[_Union[SpeakerKind, str]] = ..., mentions: _Optional[_Iterable[_Union[Span, _Mapping]]] = ..., quote_count: _Optional[int] = ..., title: _Optional[str] = ...) -> None: ...
 
 class ModelInfo(_message.Message):
     __slots__ = ("name", "version", "source")

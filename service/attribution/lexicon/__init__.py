@@ -4,6 +4,8 @@
   a frozenset; read once. ``LISTS`` names every list; README.md says what each is for.
 - ``first_name_gender(name)``: "f", "m" or None, from ``first_names.tsv`` (first names whose gender
   is clear in the 1990 US Census lists; built by ``scripts/build_first_names.py``); read once.
+- ``noun_gender(word)``: "f", "m" or None, from ``gendered_nouns.tsv`` (nouns and titles used for
+  one gender: "actress", "congressman", "Mrs."); read once.
 - ``PRONOUNS``: personal pronouns with gender and number, for speaker resolution.
 - quote marks (shared with the segmenter and the parser's normalisation): which marks open,
   which close, which go either way.
@@ -19,9 +21,10 @@ from pathlib import Path
 FOLDER = Path(__file__).parent
 CUE_LEMMAS = FOLDER / "cue_lemmas.txt"
 FIRST_NAMES = FOLDER / "first_names.tsv"
+GENDERED_NOUNS = FOLDER / "gendered_nouns.tsv"
 
 LISTS = ("addressee_verbs", "attribution_verbs", "bare_clause_lemmas", "belief_verbs",
-         "group_words", "infinitive_verbs", "inversion_lemmas", "media_objects", "naming_verbs", "no_object_content",
+         "group_words", "infinitive_verbs", "inversion_lemmas", "media_objects", "name_particles", "name_suffixes", "naming_verbs", "no_object_content",
          "non_report_marks", "opening_adverbs", "person_nouns", "pronominal_determiners",
          "question_verbs", "speaker_participles", "time_words", "titles", "topic_cases", "topic_on_verbs", "weekdays")
 
@@ -37,21 +40,31 @@ def words(name: str) -> frozenset[str]:
 
 
 @cache
-def _first_names() -> dict[str, str]:
+def _gender_table(path: Path) -> dict[str, str]:
     table: dict[str, str] = {}
-    for line in FIRST_NAMES.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
             name, gender = (field.strip() for field in line.split("\t"))
             if gender not in ("f", "m"):
-                raise ValueError(f"{FIRST_NAMES.name}: {line!r}: the gender is f or m")
+                raise ValueError(f"{path.name}: {line!r}: the gender is f or m")
             table[name.lower()] = gender
     return table
+
+
+def _first_names() -> dict[str, str]:
+    return _gender_table(FIRST_NAMES)
 
 
 def first_name_gender(name: str) -> str | None:
     """The gender of the first name ``name``, any case: "f" or "m" where ``first_names.tsv`` says it
     is clear, else None: unknown, ambiguous (Jordan, Taylor) or mostly a surname (Martin, May)."""
     return _first_names().get(name.strip().lower())
+
+
+def noun_gender(word: str) -> str | None:
+    """The gender a noun or title says its person has, any case: "f" ("actress", "Mrs."), "m"
+    ("congressman", "Mr.") or None (most nouns, and those used for both: "chairman")."""
+    return _gender_table(GENDERED_NOUNS).get(word.strip().lower())
 
 
 # Every list, loaded once here; the rules use these names.
@@ -63,6 +76,8 @@ GROUP_WORDS = words("group_words")
 INFINITIVE_VERBS = words("infinitive_verbs")  # 'vowed [to fight]', 'urged [X to act]'
 INVERSION_LEMMAS = words("inversion_lemmas")  # '..., said the minister'
 MEDIA_OBJECTS = words("media_objects")  # 'tweeted [a picture]': shared, not said
+NAME_PARTICLES = words("name_particles")  # 'van der', 'bin', 'al-' inside names
+NAME_SUFFIXES = words("name_suffixes")  # 'Jr.', 'III' after names
 NAMING_VERBS = words("naming_verbs")
 NO_OBJECT_CONTENT = words("no_object_content")  # 'wrote [a letter]': no message in the object
 NON_REPORT_MARKS = words("non_report_marks")  # 'said [when] asked': not a report
