@@ -17,6 +17,7 @@ Order of work:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -340,7 +341,7 @@ def _resolve(doc: ParsedDocument, found: list[Found], regions: list[QuotedRegion
                 speaker, confidences[i] if confidences[i] is not None
                 else FALLBACK_CONFIDENCE.get(speaker.resolution, 0.5))
         cue = Cue(text=doc.text[f.cue_span.start:f.cue_span.end], lemma=f.cue_lemma, span=f.cue_span) if f.cue_span else None
-        parts = _parts(f, regions)
+        parts = _parts(doc.text, f, regions)
         quotes.append(Quote(
             text=doc.text[f.span.start:f.span.end], span=f.span, type=f.type, speaker=speaker, cue=cue,
             confidence=_confidence(f, speaker, linked), sentence_index=f.sentence,
@@ -356,18 +357,28 @@ def _speaker_confidence(speaker: Speaker, confidence: float) -> float:
     return round(confidence, 3)
 
 
-def _parts(f: Found, regions: list[QuotedRegion]) -> list[Span]:
+def _parts(text: str, f: Found, regions: list[QuotedRegion]) -> list[Span]:
     """The pieces of a quotation taken from several quoted regions (halves around the
-    attribution, paragraphs run on); one part, the span, for everything else."""
-    if f.type is not QuoteType.DIRECT or len(f.region_keys) < 2:
+    attribution, paragraphs run on), and of one region that runs over paragraphs whose marks
+    news style leaves open ('"X.' / '"Y," she said'); one part, the span, for everything else."""
+    if f.type is not QuoteType.DIRECT:
         return [f.span]
+    pieces = [regions[key].content for key in sorted(f.region_keys)] or [f.span]
     parts = []
-    for key in sorted(f.region_keys):
-        content = regions[key].content
+    for content in pieces:
         start, end = max(content.start, f.span.start), min(content.end, f.span.end)
+        for m in _PARAGRAPH_REOPENED.finditer(text, start, end):
+            if start < m.start():
+                parts.append(Span(start, m.start()))
+            start = m.end()
         if start < end:
             parts.append(Span(start, end))
     return parts or [f.span]
+
+
+# A line break and the opening mark of the quotation's next paragraph (a closing mark before
+# it, where the writer closed the paragraph).
+_PARAGRAPH_REOPENED = re.compile("[\u201d\"]?[ \t]*\n\s*[\u201c\"]")
 
 
 def _source_mention(doc: ParsedDocument, f: Found, mention: Mention) -> Mention:

@@ -144,3 +144,14 @@ def test_a_trailing_attribution_is_not_what_the_inner_cue_reports(run, text, con
     quote = only(run(text))
     assert quote.type is QuoteType.INDIRECT and quote.text == content
     assert quote.speaker and quote.speaker.mention == speaker
+
+
+def test_a_quotation_run_over_paragraphs_with_open_marks_has_one_part_a_paragraph(run):
+    # News leaves a quotation's paragraph open when the next paragraph goes on with it.
+    text = "\u201cThe river rose overnight.\n\n\u201cWe moved the families first,\u201d said Ana Ruiz."
+    quote = only(run(text))
+    assert quote.type is QuoteType.DIRECT
+    assert [text[p.start:p.end] for p in quote.parts] == ["The river rose overnight.",
+                                                          "We moved the families first,"]
+    assert quote.words == "The river rose overnight. We moved the families first,"
+    assert quote.speaker.name == "Ana Ruiz"
