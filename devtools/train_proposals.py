@@ -7,8 +7,10 @@ shared scoring rule: half of the shorter span) a gold quote that the service wit
 does not find. Heads whose lemma led to at least ``--min-positives`` positive candidates become
 the model's lemma list (only they propose at serving time); a tree ensemble over the candidates'
 features is trained on those, its threshold chosen on cross-validated predictions of the training
-documents as the one with the most right proposals net of wrong ones (precision above one half:
-an added quote below that costs F1). Dev only reports.
+documents as the lowest whose proposals are right at least ``--min-precision`` of the time (the
+quote scorer, which sees every proposal with its context, drops the wrong ones it can tell).
+``--folds-out`` also writes the five fold models, so the quote scorer can be trained on proposals
+made by a model that never saw the document. Dev only reports.
 
     quotes-dev train-proposals                       # PolNeAR train, figures on dev
 """
@@ -60,15 +62,17 @@ def examples(name: str, eval_dir: Path, cache: Path):
     return rows
 
 
-def best_threshold(probabilities: Sequence[float], labels: Sequence[int]) -> tuple[float, int, int]:
-    """The threshold with the most right proposals net of wrong ones: (threshold, right, wrong)."""
-    best = (1.01, 0, 0)
+def lowest_threshold(probabilities: Sequence[float], labels: Sequence[int],
+                     min_precision: float) -> tuple[float, int, int]:
+    """The lowest threshold whose proposals are right at least ``min_precision`` of the time:
+    (threshold, right, wrong). Recall first: the quote scorer after it drops the wrong ones it
+    can tell."""
     for t in [i / 100 for i in range(5, 100)]:
         right = sum(1 for p, y in zip(probabilities, labels) if p >= t and y)
         wrong = sum(1 for p, y in zip(probabilities, labels) if p >= t and not y)
-        if right - wrong > best[1] - best[2]:
-            best = (t, right, wrong)
-    return best
+        if right + wrong and right / (right + wrong) >= min_precision:
+            return t, right, wrong
+    return 1.01, 0, 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,7 +85,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--min-positives", type=int, default=3,
                     help="a head lemma proposes only if this many training candidates of it were right")
     ap.add_argument("--min-count", type=int, default=10, help="keep features seen this often")
+    ap.add_argument("--min-precision", type=float, default=0.4,
+                    help="the threshold is the lowest whose cross-validated proposals are right this "
+                         "often (default 0.4; the quote scorer filters them after)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--folds-out", type=Path, metavar="DIR",
+                    help="also write the fold models (fold-K.json: trained without the documents "
+                         "whose index mod 5 is K), for training the quote scorer on proposals it "
+                         "was not trained on (train-quote-scorer --proposal-folds DIR)")
     args = ap.parse_args(argv)
     import numpy as np
 
@@ -94,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     groups = [r[2] for r in kept]
     raw = cross_validated(x, y, groups, FOLDS, PARAMS)
     calibrated = cross_calibrated(raw, y.tolist(), groups, FOLDS)
-    threshold, right, wrong = best_threshold(calibrated, y.tolist())
+    threshold, right, wrong = lowest_threshold(calibrated, y.tolist(), args.min_precision)
     print(f"train: {len(rows)} candidates, {sum(r[1] for r in rows)} right; {len(lemmas)} head lemmas "
           f"keep {len(kept)} candidates, {int(y.sum())} right; {len(names)} features")
     print(f"train, {FOLDS}-fold: threshold {threshold:.2f} proposes {right} right, {wrong} wrong")
@@ -105,6 +116,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     exported = export(model, names, curve, threshold, info)
     exported["format"] = FORMAT
     exported["lemmas"] = lemmas
+    if args.folds_out:
+        args.folds_out.mkdir(parents=True, exist_ok=True)
+        fold_of = np.array([g % FOLDS for g in groups])
+        for k in range(FOLDS):
+            train = fold_of != k
+            fold_model = fit(x[train], y[train], PARAMS)
+            fold_curve = calibrate(fold_model.predict_proba(x[train])[:, 1].tolist(), y[train].tolist())
+            fold = export(fold_model, names, fold_curve, threshold, {**info, "fold": k})
+            fold.update(format=FORMAT, lemmas=lemmas)
+            (args.folds_out / f"fold-{k}.json").write_text(json.dumps(fold, separators=(",", ":")) + "\n",
+                                                          encoding="utf-8")
+        print(f"wrote {FOLDS} fold models to {args.folds_out}")
     if args.dev:
         dev = [r for r in examples(args.dev, args.eval_dir, args.cache) if r[3] in set(lemmas)]
         loaded = ProposalModel(exported)

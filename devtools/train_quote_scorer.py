@@ -89,11 +89,18 @@ def label(gold: GoldDocument, attribution: Attribution) -> tuple[list[int], list
     return matched, right
 
 
-def candidates(documents: list[GoldDocument], parsed: list[ParsedDocument]) -> Candidates:
+def candidates(documents: list[GoldDocument], parsed: list[ParsedDocument],
+               proposers: Sequence | None = None) -> Candidates:
+    """The service's finds in ``documents``, labelled. ``proposers``: learned proposal models
+    by fold (document k gets ``proposers[k % len(proposers)]``, one not trained on it); by
+    default the shipped one."""
     out = Candidates(documents, [], [], [], [])
-    for gold, doc in zip(documents, parsed):
+    for k, (gold, doc) in enumerate(zip(documents, parsed)):
         # the finds as the scorer sees them at serving time: before the learned boundaries
-        attribution = extractor.extract(doc, boundaries=None)
+        if proposers:
+            attribution = extractor.extract(doc, boundaries=None, proposer=proposers[k % len(proposers)])
+        else:
+            attribution = extractor.extract(doc, boundaries=None)
         matched, right = label(gold, attribution)
         out.attributions.append(attribution)
         out.features.append(document_features(doc, attribution))
@@ -324,14 +331,14 @@ def train(*args, **kwargs) -> dict:
 def _train(train_docs: list[GoldDocument], train_parsed: list[ParsedDocument],
           dev_docs: list[GoldDocument] | None, dev_parsed: list[ParsedDocument] | None, *,
           folds: int = 5, min_count: int = 10, min_recall: float = 0.88, threshold: float = 0.5,
-          params: dict | None = None, out=None) -> dict:
+          params: dict | None = None, out=None, proposers: Sequence | None = None) -> dict:
     """Train, calibrate, choose the threshold; return the exported model (and print figures)."""
     import numpy as np
     import sklearn
 
     params = dict(PARAMS if params is None else params)
     out = out or sys.stdout
-    cands = candidates(train_docs, train_parsed)
+    cands = candidates(train_docs, train_parsed, proposers)
     flat = cands.flat("features")
     names = feature_names(flat, min_count)
     x, y = matrix(flat, names), np.array(cands.flat("matched"))
@@ -412,6 +419,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "{'id', 'parsed'}); default: the quotes-dev snapshot cache (parsed with the "
                     "service's bundled models the first time)")
     ap.add_argument("--dev-parses", type=Path, help="parse cache of --dev, likewise")
+    ap.add_argument("--proposal-folds", type=Path, metavar="DIR",
+                    help="learned proposal models by fold (train-proposals --folds-out DIR): each "
+                         "training document gets proposals from a model not trained on it, so "
+                         "the scorer and its cross-validated figures see proposals as new text "
+                         "gets them (default: the shipped model for every document)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"model file to write (default: {DEFAULT_OUT.relative_to(REPO)})")
     ap.add_argument("--folds", type=int, default=5, help="cross-validation folds over documents (default 5)")
     ap.add_argument("--min-count", type=int, default=10,
@@ -436,8 +448,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if dev_docs is not None:
         dev_parsed = load_parses(args.dev_parses, dev_docs) if args.dev_parses else _cached(args.dev, dev_docs)
     params = dict(PARAMS, max_iter=args.max_iter, min_samples_leaf=args.min_samples_leaf)
+    proposers = None
+    if args.proposal_folds:
+        from service.attribution.proposals import ProposalModel
+
+        proposers = [ProposalModel.load(p) for p in sorted(args.proposal_folds.glob("fold-*.json"))]
     model = train(train_docs, train_parsed, dev_docs, dev_parsed, folds=args.folds, min_count=args.min_count,
-                  min_recall=args.min_recall, threshold=args.threshold, params=params)
+                  min_recall=args.min_recall, threshold=args.threshold, params=params, proposers=proposers)
     write_model(model, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
     return 0
