@@ -156,7 +156,7 @@ def _reported_clauses(work: Work) -> None:
             continue
         if match is None or inside_any(word.start, regions):
             continue
-        site = CueSite(doc, word, match.lemma, quoted)
+        site = CueSite(doc, word, match.lemma, quoted, regions)
         first = first_clause(site, match.manner_only)
         if first is None:
             continue
@@ -180,7 +180,7 @@ def _reported_clauses(work: Work) -> None:
                 continue
         cue_span = Span(word.start, (match.particle or word).end if (match.particle or word).index >= word.index else word.end)
         speaker = site.speaker
-        if speaker is not None and clause.start <= speaker.start < clause.end:
+        if speaker is not None and any(w.index == speaker.index for w in clause.words):
             # a speaker inside what they said is a parse error: look before the cue instead
             speaker = subject_by_surface(doc, word, quoted)
         found.append(classify(doc, clause, regions, word, match.lemma, cue_span, speaker,
@@ -322,6 +322,8 @@ def _resolve(doc: ParsedDocument, found: list[Found], regions: list[QuotedRegion
 def _parts(f: Found, regions: list[QuotedRegion]) -> list[Span]:
     """The pieces of a quotation taken from several quoted regions (halves around the
     attribution, paragraphs run on); one part, the span, for everything else."""
+    if f.parts:
+        return list(f.parts)
     if f.type is not QuoteType.DIRECT or len(f.region_keys) < 2:
         return [f.span]
     parts = []

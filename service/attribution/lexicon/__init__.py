@@ -23,7 +23,7 @@ FIRST_NAMES = FOLDER / "first_names.tsv"
 LISTS = ("addressee_verbs", "attribution_verbs", "bare_clause_lemmas", "belief_verbs",
          "group_words", "infinitive_verbs", "inversion_lemmas", "media_objects", "naming_verbs", "no_object_content",
          "non_report_marks", "opening_adverbs", "person_nouns", "pronominal_determiners",
-         "question_verbs", "time_words", "titles", "topic_cases", "topic_on_verbs", "weekdays")
+         "question_verbs", "speech_events", "speech_nouns", "time_words", "titles", "topic_cases", "topic_on_verbs", "weekdays")
 
 
 @cache
@@ -70,6 +70,8 @@ OPENING_ADVERBS = words("opening_adverbs")
 PERSON_NOUNS = words("person_nouns")
 PRONOMINAL_DETERMINERS = words("pronominal_determiners")  # '[None] of them said'
 QUESTION_VERBS = words("question_verbs")
+SPEECH_EVENTS = words("speech_events")  # 'In a statement, X said, ...': the occasion, not the report
+SPEECH_NOUNS = words("speech_nouns")  # 'Her answer: "X"'
 TIME_WORDS = words("time_words")
 TITLES = words("titles")
 TOPIC_CASES = words("topic_cases")
