@@ -82,12 +82,14 @@ WEEKDAYS = words("weekdays")
 PRONOUNS: dict[str, tuple[str | None, str]] = {
     "he": ("m", "sg"), "she": ("f", "sg"), "it": ("n", "sg"), "they": (None, "pl"),
     "i": (None, "sg1"), "we": (None, "pl1"), "you": (None, "2"),
+    # possessives: the speaker of 'Her answer: "X"'
+    "her": ("f", "sg"), "his": ("m", "sg"), "its": ("n", "sg"), "their": (None, "pl"),
 }
 # Third-person and first-person pronouns a speaker mention can be (a guess without antecedent).
 SPEAKER_PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
 # Pronouns that name a person (he, she, I).
-PERSON_PRONOUNS = frozenset({"he", "she", "i"})
-GENDERED_PRONOUNS = frozenset({"he", "she"})
+PERSON_PRONOUNS = frozenset({"he", "she", "i", "her", "his"})
+GENDERED_PRONOUNS = frozenset({"he", "she", "her", "his"})
 
 # Quote marks. Curly and guillemet marks say which way they face; straight marks and the ASCII
 # pair `` '' of some wire copy are read from their surroundings.
