@@ -186,3 +186,158 @@ def test_that_is_how_x_put_it_after_a_dash_names_the_speaker():
     doc, [quote] = _quotes(SUMMED_UP_AFTER_A_DASH)
     assert quote.type is QuoteType.DIRECT and quote.text == "We play for the town, not for the trophy"
     assert quote.cue.text == "put" and quote.speaker.mention == "the coach"
+
+
+
+# 2. A sentence-final cue after a lede (the parse misattached the lede's verbs).
+FINAL_CUE_AFTER_A_LEDE = '''
+1 A a DET DT Definite=Ind|PronType=Art 2 det
+2 bus bus NOUN NN Number=Sing 15 nsubj
+3 carrying carry VERB VBG Tense=Pres|VerbForm=Part 15 ccomp
+4 30 30 NUM CD NumForm=Digit|NumType=Card 5 nummod
+5 pupils pupils NOUN NNS Number=Plur 3 obj
+6 overturned overturned VERB VBN Tense=Past|VerbForm=Part|Voice=Pass 5 acl
+7 on on ADP IN _ 10 case
+8 the the DET DT Definite=Def|PronType=Art 10 det
+9 coast coast NOUN NN Number=Sing 10 compound
+10 road road NOUN NN Number=Sing 6 obl SpaceAfter=No
+11 , , PUNCT , _ 3 punct
+12 the the DET DT Definite=Def|PronType=Art 14 det
+13 fire fire NOUN NN Number=Sing 14 compound
+14 service service NOUN NN Number=Sing 15 nsubj
+15 said say VERB VBD Mood=Ind|Number=Sing|Person=3|Tense=Past|VerbForm=Fin 0 root
+16 on on ADP IN _ 17 case
+17 Monday Monday PROPN NNP Number=Sing 15 obl SpaceAfter=No
+18 . . PUNCT . _ 15 punct
+'''
+FINAL_CUE_WITH_A_BARE_DAY = '''
+1 Prices price NOUN NNS Number=Plur 2 nsubj
+2 rose rise VERB VBD Mood=Ind|Number=Plur|Person=3|Tense=Past|VerbForm=Fin 12 advcl
+3 by by ADP IN _ 5 case
+4 four four NUM CD NumForm=Word|NumType=Card 5 nummod
+5 percent percent NOUN NN Number=Sing 2 obl
+6 in in ADP IN _ 7 case
+7 March March PROPN NNP Number=Sing 2 obl SpaceAfter=No
+8 , , PUNCT , _ 12 punct
+9 the the DET DT Definite=Def|PronType=Art 11 det
+10 statistics statistics NOUN NNS Number=Plur 11 compound
+11 office office NOUN NN Number=Sing 12 nsubj
+12 reported report VERB VBD Mood=Ind|Number=Sing|Person=3|Tense=Past|VerbForm=Fin 0 root
+13 Tuesday Tuesday PROPN NNP Number=Sing 12 obl:unmarked SpaceAfter=No
+14 . . PUNCT . _ 12 punct
+'''
+
+
+def test_a_sentence_final_cue_reports_the_lede_before_its_comma():
+    doc, [quote] = _quotes(FINAL_CUE_AFTER_A_LEDE)
+    assert quote.type is QuoteType.INDIRECT and quote.cue.text == "said"
+    assert quote.text == "A bus carrying 30 pupils overturned on the coast road"
+    assert quote.speaker.mention == "the fire service"
+    doc, [quote] = _quotes(FINAL_CUE_WITH_A_BARE_DAY)
+    assert quote.text == "Prices rose by four percent in March"
+    assert quote.speaker.mention == "the statistics office"
+
+
+# 3. A bare clause after a named subject; 4. a subject with an inserted phrase.
+BARE_CLAUSE_AFTER_A_SUBJECT = '''
+1 The the DET DT Definite=Def|PronType=Art 2 det
+2 governor governor NOUN NN Number=Sing 3 nsubj
+3 vowed vow VERB VBD Mood=Ind|Number=Sing|Person=3|Tense=Past|VerbForm=Fin 0 root
+4 he he PRON PRP Case=Nom|Gender=Masc|Number=Sing|Person=3|PronType=Prs 7 nsubj
+5 would would AUX MD VerbForm=Fin 7 aux
+6 never never ADV RB PronType=Neg 7 advmod
+7 resign resign VERB VB VerbForm=Inf 3 ccomp SpaceAfter=No
+8 . . PUNCT . _ 3 punct
+'''
+SUBJECT_WITH_AN_INSERTED_PHRASE = '''
+1 Critics Critics PROPN NNS Number=Plur 7 nsubj SpaceAfter=No
+2 , , PUNCT , _ 5 punct
+3 including include VERB VBG Tense=Pres|VerbForm=Part 5 case
+4 the the DET DT Definite=Def|PronType=Art 5 det
+5 mayor mayor NOUN NN Number=Sing 1 nmod SpaceAfter=No
+6 , , PUNCT , _ 5 punct
+7 argue argue VERB VB Mood=Imp|VerbForm=Fin 0 root
+8 the the DET DT Definite=Def|PronType=Art 9 det
+9 rules rule NOUN NNS Number=Plur 10 nsubj
+10 go go VERB VB VerbForm=Inf 7 ccomp
+11 too too ADV RB _ 12 advmod
+12 far far ADV RB Degree=Pos 10 advmod SpaceAfter=No
+13 . . PUNCT . _ 7 punct
+'''
+
+
+def test_a_bare_clause_after_a_vow():
+    doc, [quote] = _quotes(BARE_CLAUSE_AFTER_A_SUBJECT)
+    assert quote.type is QuoteType.INDIRECT and quote.text == "he would never resign"
+    assert quote.cue.text == "vowed" and quote.speaker.mention == "The governor"
+
+
+def test_an_inserted_phrase_in_the_subject_is_neither_content_nor_speaker_head():
+    doc, [quote] = _quotes(SUBJECT_WITH_AN_INSERTED_PHRASE)
+    assert quote.text == "the rules go too far" and quote.cue.text == "argue"
+    assert quote.speaker.mention.startswith("Critics")
+
+
+# 6. Where a report ends: before a trailing participle; after a predicate sharing its subject.
+CUT_AT_A_TRAILING_PARTICIPLE = '''
+1 The the DET DT Definite=Def|PronType=Art 2 det
+2 mayor mayor NOUN NN Number=Sing 3 nsubj
+3 said say VERB VBD Mood=Ind|Number=Sing|Person=3|Tense=Past|VerbForm=Fin 0 root
+4 the the DET DT Definite=Def|PronType=Art 5 det
+5 council council NOUN NN Number=Sing 7 nsubj
+6 had have AUX VBD Mood=Ind|Number=Sing|Person=3|Tense=Past|VerbForm=Fin 7 aux
+7 approved approve VERB VBN Tense=Past|VerbForm=Part 3 ccomp
+8 the the DET DT Definite=Def|PronType=Art 9 det
+9 wall wall NOUN NN Number=Sing 7 obj
+10 along along ADP IN _ 13 case
+11 the the DET DT Definite=Def|PronType=Art 13 det
+12 Mill Mill PROPN NNP Number=Sing 13 compound
+13 River River PROPN NNP Number=Sing 9 nmod SpaceAfter=No
+14 , , PUNCT , _ 15 punct
+15 ending end VERB VBG Tense=Pres|VerbForm=Part 7 conj
+16 a a DET DT Definite=Ind|PronType=Art 17 det
+17 year year NOUN NN Number=Sing 15 obj
+18 of of ADP IN _ 19 case
+19 argument argument NOUN NN Number=Sing 17 nmod
+20 over over ADP IN _ 23 case
+21 the the DET DT Definite=Def|PronType=Art 23 det
+22 flood flood NOUN NN Number=Sing 23 compound
+23 plan plan NOUN NN Number=Sing 19 nmod SpaceAfter=No
+24 . . PUNCT . _ 3 punct
+'''
+SHARED_SUBJECT_PREDICATE = '''
+1 He he PRON PRP Case=Nom|Gender=Masc|Number=Sing|Person=3|PronType=Prs 2 nsubj
+2 said say VERB VBD Mood=Ind|Number=Sing|Person=3|Tense=Past|VerbForm=Fin 0 root
+3 the the DET DT Definite=Def|PronType=Art 4 det
+4 senator senator NOUN NN Number=Sing 6 nsubj
+5 had have AUX VBD Mood=Ind|Number=Sing|Person=3|Tense=Past|VerbForm=Fin 6 aux
+6 raised raise VERB VBN Tense=Past|VerbForm=Part|Voice=Pass 2 ccomp
+7 taxes tax NOUN NNS Number=Plur 6 obj
+8 four four NUM CD NumForm=Word|NumType=Card 9 nummod
+9 times time NOUN NNS Number=Plur 6 obl:unmarked
+10 in in ADP IN _ 12 case
+11 six six NUM CD NumForm=Word|NumType=Card 12 nummod
+12 years year NOUN NNS Number=Plur 6 obl
+13 and and CCONJ CC _ 14 cc
+14 had have VERB VBD Mood=Ind|Number=Plur|Person=3|Tense=Past|VerbForm=Fin 2 conj
+15 " " PUNCT `` _ 17 punct SpaceAfter=No
+16 no no DET DT PronType=Neg 17 det
+17 plan plan NOUN NN Number=Sing 14 obj SpaceAfter=No
+18 " " PUNCT '' _ 17 punct
+19 for for ADP IN _ 21 case
+20 the the DET DT Definite=Def|PronType=Art 21 det
+21 roads roads NOUN NNS Number=Plur 17 nmod SpaceAfter=No
+22 . . PUNCT . _ 2 punct
+'''
+
+
+def test_a_report_ends_before_a_trailing_participle():
+    doc, [quote] = _quotes(CUT_AT_A_TRAILING_PARTICIPLE)
+    assert quote.text == "the council had approved the wall along the Mill River"
+
+
+def test_a_predicate_sharing_the_reported_subject_belongs_to_the_report():
+    # the parse coordinated the second "had" with "said"
+    doc, [quote] = _quotes(SHARED_SUBJECT_PREDICATE)
+    assert quote.type is QuoteType.MIXED
+    assert quote.text == 'the senator had raised taxes four times in six years and had "no plan" for the roads'
