@@ -57,8 +57,8 @@ class Option:
 def options(doc: ParsedDocument, quote: Quote, blocked: list[Span]) -> list[Option]:
     """The boundaries a reader might draw instead of the rules' for ``quote``; none may take in
     a span of ``blocked`` (cues, speaker mentions, other quotes)."""
-    if quote.type is QuoteType.DIRECT or len(quote.span) == 0:
-        return []
+    if quote.type is QuoteType.DIRECT or len(quote.span) == 0 or len(quote.parts) > 1:
+        return []  # (a report around an inserted attribution keeps the parts its finder drew)
     first, last = doc.word_at(quote.span.start), doc.word_at(quote.span.end - 1)
     if first is None or last is None:
         return []

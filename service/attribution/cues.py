@@ -71,6 +71,8 @@ def match_cue(doc: ParsedDocument, word: Word, lexicon: CueLexicon | None = None
         return None
     if word.upos == "AUX" and word.lemma.lower() != "say":
         return None
+    if word.text == "Asked" and all(w.upos == "PUNCT" for w in doc.words[doc.sentence_of(word).start:word.index]):
+        return None  # 'Asked whether X, Brandt said ...': the question put to the speaker, not their words
     governor = doc.head_of(word)
     if word.rel == "xcomp" and governor is not None and governor.lemma.lower() in (
             "decline", "refuse", "fail", "hesitate"):

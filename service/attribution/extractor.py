@@ -178,7 +178,7 @@ def _reported_clauses(work: Work) -> None:
             continue
         if match is None or inside_any(word.start, regions):
             continue
-        site = CueSite(doc, word, match.lemma, quoted)
+        site = CueSite(doc, word, match.lemma, quoted, regions)
         first = first_clause(site, match.manner_only)
         if first is None:
             continue
@@ -202,7 +202,7 @@ def _reported_clauses(work: Work) -> None:
                 continue
         cue_span = Span(word.start, (match.particle or word).end if (match.particle or word).index >= word.index else word.end)
         speaker = site.speaker
-        if speaker is not None and clause.start <= speaker.start < clause.end:
+        if speaker is not None and any(w.index == speaker.index for w in clause.words):
             # a speaker inside what they said is a parse error: look before the cue instead
             speaker = subject_by_surface(doc, word, quoted)
         found.append(classify(doc, clause, regions, word, match.lemma, cue_span, speaker,
@@ -360,7 +360,10 @@ def _speaker_confidence(speaker: Speaker, confidence: float) -> float:
 def _parts(text: str, f: Found, regions: list[QuotedRegion]) -> list[Span]:
     """The pieces of a quotation taken from several quoted regions (halves around the
     attribution, paragraphs run on), and of one region that runs over paragraphs whose marks
-    news style leaves open ('"X.' / '"Y," she said'); one part, the span, for everything else."""
+    news style leaves open ('"X.' / '"Y," she said'); a report around an inserted attribution
+    has the parts its finder gave; one part, the span, for everything else."""
+    if f.parts:
+        return list(f.parts)
     if f.type is not QuoteType.DIRECT:
         return [f.span]
     pieces = [regions[key].content for key in sorted(f.region_keys)] or [f.span]

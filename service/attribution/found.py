@@ -30,6 +30,7 @@ class Found:
     rule: Rule
     sentence: int
     region_keys: tuple[int, ...] = ()
+    parts: tuple[Span, ...] = ()  # the speaker's words around an inserted attribution; () when one
 
     # Later passes change a find only through these steps.
 
@@ -37,12 +38,15 @@ class Found:
         """The quotation goes on in region ``key``, up to ``end``."""
         self.span = Span(self.span.start, end)
         self.region_keys += (key,)
+        if self.parts:
+            self.parts = self.parts[:-1] + (Span(self.parts[-1].start, end),)
 
     def take_first_half(self, key: int, start: int, end: int) -> None:
         """Region ``key`` before this find is the first half of one split quotation."""
         self.span = Span(start, max(self.span.end, end))
         self.region_keys = (key,) + self.region_keys
         self.rule = Rule.SPLIT
+        self.parts = ()
 
     def take_attribution(self, other: "Found") -> None:
         """Speaker and cue from ``other``, a find of the same words that had them."""
@@ -90,10 +94,24 @@ def mostly_quoted(clause: ReportedClause, regions: list[QuotedRegion]) -> bool:
     return covered >= DIRECT_COVERAGE * len(span)
 
 
+def clause_parts(clause: ReportedClause) -> list[Span]:
+    """The clause's runs of consecutive words: two around an inserted attribution, else one."""
+    runs: list[list[Word]] = []
+    for w in clause.words:
+        if runs and w.index == runs[-1][-1].index + 1:
+            runs[-1].append(w)
+        else:
+            runs.append([w])
+    return [Span(run[0].start, run[-1].end) for run in runs]
+
+
 def classify(doc: ParsedDocument, clause: ReportedClause, regions: list[QuotedRegion],
               cue: Word, lemma: str, cue_span: Span, speaker: Word | None, rule: Rule,
               claimed: set[int]) -> Found:
     span = Span(clause.start, clause.end)
+    parts = clause_parts(clause) if clause.around else []
+    if len(parts) > 1:
+        return _classify_parts(doc, parts, regions, cue, lemma, cue_span, speaker, rule, claimed)
     # '"X," Defense Secretary Mark Esper said': words between a closing mark and the cue after it
     # are the attribution, however the parse attached them.
     for r in regions:
@@ -116,3 +134,19 @@ def classify(doc: ParsedDocument, clause: ReportedClause, regions: list[QuotedRe
     # A mixed quote ends where its quotation ends, even past where the parse closed the clause.
     end = max([span.end] + [regions[k].content.end for k in inside if regions[k].content.start >= span.start])
     return Found(Span(span.start, end), QuoteType.MIXED, cue, lemma, cue_span, speaker, rule, cue.sentence, tuple(inside))
+
+
+def _classify_parts(doc: ParsedDocument, parts: list[Span], regions: list[QuotedRegion],
+                    cue: Word, lemma: str, cue_span: Span, speaker: Word | None, rule: Rule,
+                    claimed: set[int]) -> Found:
+    """A clause in pieces around its attribution ('The bridge, she said, "will open late"'):
+    MIXED when some of it is quoted (the unquoted piece is the reporter's), else INDIRECT; a
+    quotation it reaches into ends it."""
+    inside = [k for k, r in enumerate(regions) if any(r.content.overlap(p) > 0 for p in parts)]
+    claimed.update(inside)
+    end = max([parts[-1].end] + [regions[k].content.end for k in inside
+                                 if regions[k].content.start >= parts[-1].start])
+    parts = parts[:-1] + [Span(parts[-1].start, end)]
+    kind = QuoteType.MIXED if inside else QuoteType.INDIRECT
+    return Found(Span(parts[0].start, end), kind, cue, lemma, cue_span, speaker, rule,
+                 cue.sentence, tuple(inside), tuple(parts))

@@ -104,3 +104,14 @@ def cut_trailing_participle(words: list[Word]) -> list[Word]:
         if words[k].text == "," and words[k + 1].xpos == "VBG" and k >= 3:
             return words[:k]
     return words
+
+
+def main_clause_in(doc: ParsedDocument, words: list[Word]) -> bool:
+    """Whether ``words`` hold a finite clause with a subject that no subordinator opens ('the
+    plan failed', not 'after the plan failed')."""
+    for w in words:
+        verbs = [w] + doc.children(w, "aux", "aux:pass", "cop")
+        if any(is_finite(v) for v in verbs) and doc.children(w, "nsubj", "nsubj:pass", "expl") \
+                and not doc.children(w, "mark") and w.rel not in ("acl", "advcl", "csubj"):
+            return True
+    return False

@@ -17,6 +17,7 @@ class ReportedClause:
     words: list[Word]  # the content, in text order, edges trimmed
     rule: Rule  # the rule that found it (service.attribution.rules)
     speaker: Word | None = None  # the speaker's head, where the finder read it off the shape
+    around: bool = False  # the words run on both sides of the attribution: a quote in two parts
 
     @property
     def start(self) -> int:

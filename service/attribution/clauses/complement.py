@@ -96,7 +96,37 @@ def complement_clause(doc: ParsedDocument, cue: Word, cue_lemma: str = "") -> Re
     words = trim(words)
     if not words or not has_predicate(words, doc) or is_relative_word(words[0]):
         return None  # "said Friday", "said X, [a broker in Tampa]", "[which he ...]": no report
+    if words[0].index > cue.index:
+        words += _shared_subject_predicate(doc, cue, clause_head, words)
     return ReportedClause(words, Rule.COMPLEMENT)
+
+
+# Auxiliaries of a backshifted report: 'said X had raised taxes and [had] no plan'
+_REPORT_AUX = ("had", "would", "could", "might", "should", "will", "has", "have")
+
+
+def _shared_subject_predicate(doc: ParsedDocument, cue: Word, clause_head: Word,
+                              words: list[Word]) -> list[Word]:
+    """'said the senator had raised taxes and [had "no plan" for the roads]', parsed with the
+    second predicate coordinated with the cue: a predicate right after the clause, with no
+    subject of its own, opening with the clause's own auxiliary (or a report's "had"/"would")
+    shares the clause's subject, not the cue's."""
+    end = words[-1].index
+    if not is_finite_clause(doc, clause_head) or clause_head.upos not in ("VERB", "AUX", "ADJ", "NOUN"):
+        return []  # ('urged X [to disavow Y] and has ...': the infinitive's subject is not the clause's)
+    for conj in doc.children(cue, "conj"):
+        span = doc.subtree(conj)
+        if span[0].index != end + 1 or span[0].upos != "CCONJ" or conj.upos not in ("VERB", "AUX") \
+                or doc.children(conj, *SUBJECT_RELS, "nsubj:pass") or match_cue(doc, conj) is not None:
+            continue
+        first = span[1] if len(span) > 1 else None
+        clause_aux = {a.text.lower() for a in doc.children(clause_head, "aux", "aux:pass")}
+        if first is None or first.text.lower() not in _REPORT_AUX or (
+                clause_aux and first.text.lower() not in clause_aux):
+            continue
+        span = contiguous(span, conj)
+        return span[:1] + trim(span[1:])  # the "and" joins it to the clause
+    return []
 
 
 _NP_UPOS = ("DET", "ADJ", "NOUN", "PROPN", "NUM")

@@ -3,11 +3,13 @@ leading cue, a quotation that has its own attribution after it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from service.attribution.clauses.clause import ReportedClause, trim
 from service.attribution.parsed import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion
 from service.attribution.rules import Rule
-from service.attribution.syntax import SUBJECT_RELS, subtree_start
+from service.attribution.syntax import SUBJECT_RELS, main_clause_in, subtree_start
 
 TRAILING_CUE_CHARS = 80  # how far after a quotation its own cue ('"X," he said') may be
 
@@ -28,7 +30,11 @@ def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, cue: Word, i
     if not words:
         return None
     if len(words) != len(clause.words):
-        clause = ReportedClause(words, clause.rule)
+        clause = replace(clause, words=words)
+    # 'The plan, he said, [it] would fail': a subject after the inserted attribution's comma opens
+    # the clause's second part, not a report of its own
+    opening = next((b for a, b in zip(clause.words, clause.words[1:]) if b.index > a.index + 1),
+                   clause.words[0]) if clause.around else clause.words[0]
     for k, w in enumerate(clause.words):
         if k < 3 or not is_cue(w):
             continue
@@ -41,12 +47,23 @@ def cut_nested_reports(doc: ParsedDocument, clause: ReportedClause, cue: Word, i
             if not subjects:
                 continue
             start = subtree_start(doc, subjects[0])
-            if start <= clause.words[0].index or doc.words[start - 1].text not in (",", ";"):
+            if start <= opening.index or doc.words[start - 1].text not in (",", ";"):
                 continue
         kept = trim([x for x in clause.words if x.index < start])
         if len(kept) >= 3:
-            return ReportedClause(kept, clause.rule)
+            return _kept(doc, clause, kept)
     return clause
+
+
+def _kept(doc: ParsedDocument, clause: ReportedClause, kept: list[Word]) -> ReportedClause | None:
+    """The clause cut to ``kept``; none where only the opening before an inserted attribution is
+    left and it is no clause of its own ('[In the cable], he wrote, "X," she said')."""
+    words = clause.words
+    gap = next((k for k in range(1, len(words)) if words[k].index > words[k - 1].index + 1), None)
+    if clause.around and gap is not None and kept[-1].index < words[gap].index \
+            and not main_clause_in(doc, kept):
+        return None
+    return replace(clause, words=kept)
 
 
 def leave_self_attributed_quotations(doc: ParsedDocument, clause: ReportedClause, cue: Word,
@@ -62,7 +79,7 @@ def leave_self_attributed_quotations(doc: ParsedDocument, clause: ReportedClause
         kept = [w for w in clause.words if w.end <= region.open_mark.start]
         while kept and kept[-1].upos in ("PUNCT", "CCONJ"):
             kept = kept[:-1]
-        return ReportedClause(kept, clause.rule) if len(kept) >= 2 else None
+        return _kept(doc, clause, kept) if len(kept) >= 2 else None
     return clause
 
 
@@ -72,6 +89,8 @@ def _own_trailing_cue(doc: ParsedDocument, region: QuotedRegion, cues) -> Word |
         return None
     after = [w for w in doc.words_between(region.outer.end, region.outer.end + TRAILING_CUE_CHARS)]
     after = [w for w in after if w.sentence == (after[0].sentence if after else -1)][:6]
+    if after and "\n" in doc.text[region.outer.end:after[0].start]:
+        return None  # the next paragraph's attribution is its own quote's
     if not after or after[0].text != ",":
         words = after
     else:

@@ -12,6 +12,7 @@ Short phrases in marks with no cue are scare quotes or titles, dropped.
 from __future__ import annotations
 
 from service.attribution import cues as cue_lexicon
+from service.attribution import lexicon
 from service.attribution.found import Found, Work, inside_any, quote_test
 from service.attribution.parsed import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion
@@ -69,9 +70,9 @@ class QuotationPass:
         words = self.doc.words_between(region.content.start, region.content.end)
         if not words:
             return 1
-        match, rule = self._cue_for(region, words)
+        match, rule, speaker = self._cue_for(region, words)
         if match is not None:
-            return self._attributed(k, region, match, rule)
+            return self._attributed(k, region, match, rule, speaker)
         return self._without_cue(k, region, words)
 
     def _continue_claimed(self, k: int) -> int:
@@ -87,7 +88,8 @@ class QuotationPass:
         return 1
 
     def _cue_for(self, region: QuotedRegion, words: list[Word]
-                 ) -> tuple[cue_lexicon.CueMatch | None, Rule]:
+                 ) -> tuple[cue_lexicon.CueMatch | None, Rule, Word | None]:
+        """The quotation's cue, the rule that found it, and its speaker where the shape names it."""
         doc, regions, cues = self.doc, self.regions, self.cues
         first_sentence = words[0].sentence
         last_sentence = words[-1].sentence
@@ -101,7 +103,13 @@ class QuotationPass:
         if _embedded_phrase(doc, region, words) and not (candidates and _right_after_cue(doc, region, candidates[0].word)):
             candidates = []  # 'called her "third-rate"', 'told ABC's "Good Morning America"'
         if candidates:
-            return candidates[0], Rule.ADJACENT
+            return candidates[0], Rule.ADJACENT, None
+        said_by = _speech_noun_before(doc, region) or _summed_up_after(doc, region)
+        if said_by is not None:
+            # 'Her answer: "X"' / '"X" — that is how the coach put it': no speech verb, but the
+            # phrase names the speaker
+            cue, speaker = said_by
+            return cue_lexicon.CueMatch(cue, cue.lemma.lower(), False), Rule.ADJACENT, speaker
         if first_sentence > 0:
             # b) "Cohen said:" ending the previous sentence or paragraph
             prev = doc.sentences[first_sentence - 1]
@@ -109,11 +117,11 @@ class QuotationPass:
             if last_word.text == ":" or text_before_is_colon(doc.text, region.open_mark.start):
                 prev_cues = _cue_near(doc, prev, Span(last_word.end, last_word.end), regions, cues)
                 if prev_cues:
-                    return prev_cues[0], Rule.COLON
-        return None, Rule.ADJACENT
+                    return prev_cues[0], Rule.COLON, None
+        return None, Rule.ADJACENT, None
 
     def _attributed(self, k: int, region: QuotedRegion, match: cue_lexicon.CueMatch,
-                    rule: Rule) -> int:
+                    rule: Rule, speaker: Word | None = None) -> int:
         doc, regions = self.doc, self.regions
         span = region.content
         keys = (k,)
@@ -132,7 +140,7 @@ class QuotationPass:
                 return 1
         self.out.append(Found(span, QuoteType.DIRECT, match.word, match.lemma,
                                Span(match.word.start, match.word.end),
-                               speaker_head(doc, match.word, quoted=self.quoted), rule,
+                               speaker or speaker_head(doc, match.word, quoted=self.quoted), rule,
                                match.word.sentence, keys))
         return len(keys)
 
@@ -161,6 +169,57 @@ class QuotationPass:
         # else: a quotation with no cue and no speaker near it is not an attribution (a title, a
         # motto, a passage quoted without a source); not one such was a gold quote on PolNeAR.
         return 1
+
+
+def _speech_noun_before(doc: ParsedDocument, region: QuotedRegion) -> tuple[Word, Word] | None:
+    """'Her answer: "X"', 'The coach's verdict: "X"', 'His reply was brief: "X"': a possessed noun
+    for what was said (lexicon SPEECH_NOUNS), then a colon, opening the quotation's sentence.
+    Returns the noun (the cue) and the possessor (the speaker)."""
+    if not text_before_is_colon(doc.text, region.open_mark.start):
+        return None
+    colon = doc.word_at(doc.text.rfind(":", 0, region.open_mark.start))
+    if colon is None:
+        return None
+    sentence = doc.sentence_of(colon)
+    lead = [w for w in doc.words[sentence.start:colon.index] if w.upos != "PUNCT" or w.xpos == "POS"]
+    # 'His reply [was brief]': a copula and its adjective may follow the noun
+    if len(lead) >= 3 and lead[-2].lemma.lower() == "be" and lead[-1].upos in ("ADJ", "ADV"):
+        lead = lead[:-2]
+    if not lead or lead[-1].upos != "NOUN" or lead[-1].lemma.lower() not in lexicon.SPEECH_NOUNS \
+            or len(lead) > 6:
+        return None
+    noun = lead[-1]
+    possessors = [w for w in doc.children(noun, "nmod:poss", "nmod") if w.index < noun.index]
+    if not possessors or any(w.upos in ("VERB", "AUX") for w in lead):
+        return None
+    return noun, possessors[0]
+
+
+# '"X" — that is how the coach put it': the demonstrative that sums up the quotation
+_SUMMING_UP = ("that", "this", "which")
+
+
+def _summed_up_after(doc: ParsedDocument, region: QuotedRegion) -> tuple[Word, Word] | None:
+    """'"X" — that is how the coach put it', '"X," which is what the mayor told them': after the
+    closing mark, a demonstrative, "is how/what", and a clause whose subject is the speaker.
+    Returns the clause's verb (the cue) and its subject."""
+    if region.close_mark is None:
+        return None
+    after = [w for w in doc.words_between(region.outer.end, region.outer.end + 80)
+             if w.upos != "PUNCT" or w.text in (".", "!", "?", ";")]
+    if len(after) < 5 or after[0].lemma.lower() not in _SUMMING_UP or after[1].lemma.lower() != "be" \
+            or after[2].lemma.lower() not in ("how", "what"):
+        return None
+    gap = doc.text[region.outer.end:after[0].start].strip()
+    if gap not in ("\u2014", "--", "-", ",", "\u2013", ".") or after[0].sentence != after[4].sentence:
+        return None
+    verb = next((w for w in after[3:8] if w.upos == "VERB"), None)
+    if verb is None or not (cue_lexicon.match_cue(doc, verb) is not None or verb.lemma.lower() in ("put", "describe")):
+        return None
+    subjects = [w for w in doc.children(verb, "nsubj") if after[2].index < w.index < verb.index]
+    if not subjects:
+        return None
+    return verb, subjects[0]
 
 
 def _halves_around(doc: ParsedDocument, regions: list[QuotedRegion], k: int, cue: Word, cues) -> bool:

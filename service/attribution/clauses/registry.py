@@ -22,6 +22,7 @@ from service.attribution.clauses.clause import ReportedClause
 from service.attribution.clauses.complement import answer_content, complement_clause
 from service.attribution.clauses.objects import object_content
 from service.attribution.clauses.parenthetical import (closing_inverted_attribution,
+                                                       inserted_attribution_clause,
                                                        parenthetical_clause,
                                                        trailing_attribution_clause)
 from service.attribution.clauses.surface import surface_bare_clause, surface_that_clause
@@ -38,6 +39,7 @@ class CueSite:
     cue: Word
     lemma: str
     quoted: Callable[[Word], bool]
+    regions: list = field(default_factory=list)  # the document's quotation regions
     _speaker: list = field(default_factory=list)
 
     @property
@@ -67,6 +69,9 @@ CLAUSE_FINDERS: tuple[ClauseFinder, ...] = (
                  _closing_inverted, final=True),
     ClauseFinder(Rule.OBJECT, "one-word answer ('said [yes]')",
                  lambda s: answer_content(s.doc, s.cue), manner=True),
+    ClauseFinder(Rule.PARENTHETICAL, "inserted attribution ('[The bridge], she said, [will open]')",
+                 lambda s: inserted_attribution_clause(s.doc, s.cue, s.lemma, s.regions,
+                                                       complement_clause(s.doc, s.cue, s.lemma))),
     ClauseFinder(Rule.COMPLEMENT, "complement ('said [X]')",
                  lambda s: complement_clause(s.doc, s.cue, s.lemma), manner=True),
     ClauseFinder(Rule.PARENTHETICAL, "parenthetical ('X, a source said, is Y')",

@@ -26,7 +26,8 @@ GENDERED_NOUNS = FOLDER / "gendered_nouns.tsv"
 LISTS = ("addressee_verbs", "attribution_verbs", "bare_clause_lemmas", "belief_verbs",
          "group_words", "infinitive_verbs", "inversion_lemmas", "media_objects", "name_particles", "name_suffixes", "naming_verbs", "no_object_content",
          "non_report_marks", "opening_adverbs", "person_nouns", "pronominal_determiners",
-         "question_verbs", "speaker_participles", "time_words", "titles", "topic_cases", "topic_on_verbs", "weekdays")
+         "question_verbs", "speaker_participles", "speech_events", "speech_nouns", "time_words", "titles",
+         "topic_cases", "topic_on_verbs", "weekdays")
 
 
 @cache
@@ -86,6 +87,8 @@ PERSON_NOUNS = words("person_nouns")
 PRONOMINAL_DETERMINERS = words("pronominal_determiners")  # '[None] of them said'
 QUESTION_VERBS = words("question_verbs")
 SPEAKER_PARTICIPLES = words("speaker_participles")  # ', [blaming] the storm': the reporter's act
+SPEECH_EVENTS = words("speech_events")  # 'In a statement, X said, ...': the occasion, not the report
+SPEECH_NOUNS = words("speech_nouns")  # 'Her answer: "X"'
 TIME_WORDS = words("time_words")
 TITLES = words("titles")
 TOPIC_CASES = words("topic_cases")
@@ -96,12 +99,14 @@ WEEKDAYS = words("weekdays")
 PRONOUNS: dict[str, tuple[str | None, str]] = {
     "he": ("m", "sg"), "she": ("f", "sg"), "it": ("n", "sg"), "they": (None, "pl"),
     "i": (None, "sg1"), "we": (None, "pl1"), "you": (None, "2"),
+    # possessives: the speaker of 'Her answer: "X"'
+    "her": ("f", "sg"), "his": ("m", "sg"), "its": ("n", "sg"), "their": (None, "pl"),
 }
 # Third-person and first-person pronouns a speaker mention can be (a guess without antecedent).
 SPEAKER_PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
 # Pronouns that name a person (he, she, I).
-PERSON_PRONOUNS = frozenset({"he", "she", "i"})
-GENDERED_PRONOUNS = frozenset({"he", "she"})
+PERSON_PRONOUNS = frozenset({"he", "she", "i", "her", "his"})
+GENDERED_PRONOUNS = frozenset({"he", "she", "her", "his"})
 
 # Quote marks. Curly and guillemet marks say which way they face; straight marks and the ASCII
 # pair `` '' of some wire copy are read from their surroundings.
