@@ -144,7 +144,8 @@ class ProposalModel:
         quoted = quote_test(regions)
         out: list[Found] = []
         for c, p in sorted(zip(cands, probabilities), key=lambda cp: -cp[1]):
-            if p < self.threshold or any(c.span.overlap(o.span) > 0 for o in out):
+            # one report per head, the likeliest; none overlapping another
+            if p < self.threshold or any(c.span.overlap(o.span) > 0 or o.cue is c.head for o in out):
                 continue
             clause = ReportedClause(c.words, Rule.LEARNED)
             out.append(classify(doc, clause, regions, c.head, c.head.lemma.lower(),
