@@ -47,14 +47,17 @@ class Candidate:
         return Span(self.words[0].start, self.words[-1].end)
 
 
-def candidates(doc: ParsedDocument, taken: list[Span], lemmas: frozenset[str] | None) -> list[Candidate]:
-    """Every phrase after a known head that no find in ``taken`` covers (half of the shorter
-    span, the scoring rule's overlap); ``lemmas`` None proposes after every verb and noun (what
-    training looks at)."""
+def candidates(doc: ParsedDocument, found: list[Found], lemmas: frozenset[str] | None) -> list[Candidate]:
+    """Every phrase after a known head that no find covers (half of the shorter span, the
+    scoring rule's overlap), unless the head already cues a find (its report is found: 'asked
+    [the attorney] whether X' has no second one); ``lemmas`` None proposes after every verb and
+    noun (what training looks at)."""
     quoted = quote_test_words(doc)
+    taken = [f.span for f in found]
+    cues = {f.cue.index for f in found if f.cue is not None}
     out = []
     for head in doc.words:
-        if head.upos not in ("VERB", "NOUN") or quoted(head):
+        if head.upos not in ("VERB", "NOUN") or quoted(head) or head.index in cues:
             continue
         if lemmas is not None and head.lemma.lower() not in lemmas:
             continue
@@ -136,8 +139,7 @@ class ProposalModel:
 
     def propose(self, doc: ParsedDocument, found: list[Found], regions, claimed: set[int]) -> list[Found]:
         """Finds for the candidates the model keeps (typed by their quote marks, as the rules')."""
-        found_spans = [f.span for f in found]
-        cands = candidates(doc, found_spans, self.lemmas)
+        cands = candidates(doc, found, self.lemmas)
         if not cands:
             return []
         probabilities = self.trees.probabilities([features(doc, c) for c in cands])

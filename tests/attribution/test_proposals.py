@@ -4,7 +4,9 @@ and speaker, and that the rules' own finds are never proposed again."""
 
 from __future__ import annotations
 
+from service.attribution import extractor
 from service.attribution.extractor import extract
+from service.attribution.found import Work
 from service.attribution.parsed import from_conllu
 from service.attribution.proposals import (FORMAT, MODEL_PATH, ProposalModel, candidates,
                                            load_proposal_model)
@@ -50,6 +52,19 @@ def test_a_known_head_proposes_the_phrases_after_it():
     texts = {doc.text[c.span.start:c.span.end] for c in candidates(doc, [], frozenset({"dismiss"}))}
     assert texts == {"the report", "a partisan attack"}
     assert candidates(doc, [], frozenset({"reject"})) == []
+
+
+def test_a_head_that_cues_a_find_proposes_nothing_more():
+    # 'asked [the attorney] whether X': the rules found the report; the addressee is none
+    doc = from_conllu(SAID)
+    assert [doc.text[c.span.start:c.span.end] for c in candidates(doc, [], frozenset({"say"}))] \
+        == ["the bridge would reopen in May"]
+    [find] = [q for q in extract(doc, boundaries=None, proposer=None).quotes]
+    assert find.cue.text == "said"
+    work = Work.of(doc)
+    for _name, run in extractor.PASSES[:2]:
+        run(work)
+    assert candidates(doc, work.found, frozenset({"say"})) == []
 
 
 def test_a_taken_proposal_is_a_quote_of_rule_learned_with_the_head_as_cue():
