@@ -76,7 +76,10 @@ def extract(doc: ParsedDocument, scorer: "QuoteScorer | None" = None,
     confidence. Without it, the rules decide alone and give their own confidence. The kept
     quotes' content boundaries are then redrawn by ``boundaries`` (``service.attribution.
     boundaries``; by default the shipped model, None keeps the rules' boundaries). ``proposer``
-    adds the learned proposals (``proposals``; by default the shipped model, None: rules alone)."""
+    adds the learned proposals (``proposals``; by default the shipped model where there is a
+    scorer to filter them, none without one: alone they are right about a third of the time)."""
+    if proposer is _SHIPPED and scorer is None:
+        proposer = None
     attribution = extract_with_candidates(doc, proposer=proposer)[0]
     if scorer is not None:
         attribution = scorer.apply(doc, attribution)
