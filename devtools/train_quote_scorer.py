@@ -36,6 +36,7 @@ from clients.evaluation import GoldDocument, PredictedQuote, evaluate, load_gold
 from service.attribution import extractor
 from service.attribution.features import document_features
 from service.attribution.parsed import ParsedDocument
+from service.attribution.proposals import load_proposal_model
 from service.attribution.scorer import FORMAT, QuoteScorer
 from service.attribution.spans import Attribution
 
@@ -97,10 +98,9 @@ def candidates(documents: list[GoldDocument], parsed: list[ParsedDocument],
     out = Candidates(documents, [], [], [], [])
     for k, (gold, doc) in enumerate(zip(documents, parsed)):
         # the finds as the scorer sees them at serving time: before the learned boundaries
-        if proposers:
-            attribution = extractor.extract(doc, boundaries=None, proposer=proposers[k % len(proposers)])
-        else:
-            attribution = extractor.extract(doc, boundaries=None)
+        # (and with the learned proposals, which the service gives only to a scorer)
+        proposer = proposers[k % len(proposers)] if proposers else load_proposal_model()
+        attribution = extractor.extract(doc, boundaries=None, proposer=proposer)
         matched, right = label(gold, attribution)
         out.attributions.append(attribution)
         out.features.append(document_features(doc, attribution))
