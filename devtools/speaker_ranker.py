@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from clients.evaluation import GoldDocument, PredictedQuote, load_gold, match, speaker_correct
-from service.attribution.parsed import ParsedDocument
+from service.document import ParsedDocument
 from service.attribution.speakers.ranking import (MODEL_PATH, Candidate, SpeakerRanker, Tree,
                                                  is_relative)
 from service.attribution.speakers.heads import antecedent_of_relative

@@ -35,7 +35,7 @@ from pathlib import Path
 from clients.evaluation import GoldDocument, PredictedQuote, evaluate, load_gold, match, speaker_correct
 from service.attribution import extractor
 from service.attribution.features import document_features
-from service.attribution.parsed import ParsedDocument
+from service.document import ParsedDocument
 from service.attribution.proposals import load_proposal_model
 from service.attribution.scorer import FORMAT, QuoteScorer
 from service.attribution.spans import Attribution

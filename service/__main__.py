@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from service import settings as settings_module
+from service.logs import configure_logging
 from service.settings import Settings, SettingsError
 
 
@@ -24,22 +25,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="download Stanza's official English models into DIR (needs network access), then "
              "exit; serve them with --official-models-dir DIR")
     return parser
-
-
-def configure_logging(log_format: str, level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    if log_format == "json":
-        from pythonjsonlogger.json import JsonFormatter
-
-        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
-                                           rename_fields={"levelname": "level", "asctime": "time"}))
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    # torch logs cache statistics at INFO when the interpreter exits: noise in service logs.
-    logging.getLogger("torch").setLevel(max(logging.WARNING, root.level))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

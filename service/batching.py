@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from service.attribution.parsed import ParsedDocument
+from service.document import ParsedDocument
 from service.metrics import Metrics
 from service.nlp.pipeline import Parser, Piece
 

@@ -141,7 +141,7 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):
     def __init__(self, tokens: TokenFile,
                  abort: Callable[..., Any]) -> None:
         self._tokens = tokens
-        self._abort = abort  # servicer.abort: AIP-193 status with an ErrorInfo
+        self._abort = abort  # status.abort: AIP-193 status with an ErrorInfo
 
     def intercept_service(self, continuation: Callable, handler_call_details: Any):
         handler = continuation(handler_call_details)

@@ -31,7 +31,8 @@ from service.batching import Batcher
 from service.interception import MalformedRequestInterceptor, wrap_handler
 from service.metrics import Metrics
 from service.nlp.pipeline import Parser
-from service.servicer import QuoteServicer, abort
+from service.servicer import QuoteServicer
+from service.status import abort
 from service.settings import Settings
 
 log = logging.getLogger(__name__)

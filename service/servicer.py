@@ -14,20 +14,20 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import grpc
-from google.protobuf import any_pb2, duration_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
-from grpc_status import rpc_status
+from google.protobuf import duration_pb2
+from google.rpc import error_details_pb2
 
 from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
 from service import access_log
 from service.attribution import extractor
-from service.attribution.parsed import ParsedDocument
-from service.attribution.spans import (Attribution, OffsetConverter, OffsetUnit, QuoteType,
-                                       Resolution, Span, SpeakerKind)
+from service.document import ParsedDocument
+from service.attribution.spans import Attribution
+from service.status import DROPPED, Violations, abort
+from service.wire import OFFSET_UNITS, OffsetUnit, to_proto
 from service.batching import Batcher, QueueFull, Ticket, WorkDropped
 from service.metrics import Metrics
 from service.nlp.models import ModelSpec
@@ -35,97 +35,12 @@ from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ERROR_DOMAIN = "quotes.v1"
-
-_OFFSET_UNITS = {
-    pb.OFFSET_UNIT_UNSPECIFIED: (OffsetUnit.CODE_POINT, pb.OFFSET_UNIT_CODE_POINT),
-    pb.OFFSET_UNIT_CODE_POINT: (OffsetUnit.CODE_POINT, pb.OFFSET_UNIT_CODE_POINT),
-    pb.OFFSET_UNIT_UTF8_BYTE: (OffsetUnit.UTF8_BYTE, pb.OFFSET_UNIT_UTF8_BYTE),
-    pb.OFFSET_UNIT_UTF16_CODE_UNIT: (OffsetUnit.UTF16_CODE_UNIT, pb.OFFSET_UNIT_UTF16_CODE_UNIT),
-}
-_QUOTE_TYPES = {QuoteType.DIRECT: pb.QUOTE_TYPE_DIRECT, QuoteType.INDIRECT: pb.QUOTE_TYPE_INDIRECT,
-                QuoteType.MIXED: pb.QUOTE_TYPE_MIXED}
-_RESOLUTIONS = {resolution: pb.SpeakerResolution.Value(f"SPEAKER_RESOLUTION_{resolution.name}")
-                for resolution in Resolution}
-_SPEAKER_KINDS = {SpeakerKind.PERSON: pb.SPEAKER_KIND_PERSON,
-                  SpeakerKind.ORGANIZATION: pb.SPEAKER_KIND_ORGANIZATION,
-                  SpeakerKind.GROUP: pb.SPEAKER_KIND_GROUP,
-                  SpeakerKind.UNKNOWN: pb.SPEAKER_KIND_UNKNOWN}
-
-
-# --- status helpers --------------------------------------------------------------------------
-
-def _packed(*details: Any) -> list[any_pb2.Any]:
-    packed = []
-    for detail in details:
-        holder = any_pb2.Any()
-        holder.Pack(detail)
-        packed.append(holder)
-    return packed
-
-
-def abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str, reason: str,
-          *details: Any, metadata: dict[str, str] | None = None,
-          retry_after: float | None = None) -> NoReturn:
-    """End the call with ``code``, a google.rpc.ErrorInfo(``reason``) and ``details``.
-
-    ``retry_after`` (seconds) also goes out as ``grpc-retry-pushback-ms``, which gRPC's own
-    retry policy (the client's service config) honours the way RetryInfo asks."""
-    info = error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN, metadata=metadata or {})
-    status = rpc_status.to_status(status_pb2.Status(code=getattr(code_pb2, code.name),
-                                                    message=message,
-                                                    details=_packed(info, *details)))
-    if retry_after is not None:
-        status = _GrpcStatus(status.code, status.details, (
-            *status.trailing_metadata, ("grpc-retry-pushback-ms", str(int(retry_after * 1000)))))
-    context.abort_with_status(status)
-    raise AssertionError("unreachable: abort_with_status raises")
-
-
-class _GrpcStatus(grpc.Status):
-    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: tuple) -> None:
-        self.code, self.details, self.trailing_metadata = code, details, trailing_metadata
-
-
-class _Violations:
-    """Collects every bad field of a request, so the caller learns them all in one answer."""
-
-    def __bool__(self) -> bool:
-        return bool(self._items)
-
-    def __init__(self, context_note: str = "") -> None:
-        self._note = context_note
-        self._items: list[error_details_pb2.BadRequest.FieldViolation] = []
-
-    def add(self, field: str, reason: str, description: str) -> None:
-        self._items.append(error_details_pb2.BadRequest.FieldViolation(
-            field=field, reason=reason, description=self._note + description))
-
-    def raise_if_any(self, context: grpc.ServicerContext) -> None:
-        if not self._items:
-            return
-        first = self._items[0]
-        message = f"{first.field}: {first.description}"
-        if len(self._items) > 1:
-            message += f" (and {len(self._items) - 1} more field violations)"
-        abort(context, grpc.StatusCode.INVALID_ARGUMENT, message, first.reason,
-              error_details_pb2.BadRequest(field_violations=self._items))
-
-
 # --- the servicer ----------------------------------------------------------------------------
 
 # Stream messages admitted ahead of the response being sent: enough to fill a batch from one
 # stream, few enough that a stream cannot take the whole queue.
 STREAM_WINDOW = 16
 _DEADLINE_SLACK = 0.05  # seconds
-# Why a call's documents left the queue unparsed -> how the call ends.
-_DROPPED = {
-    "deadline": (grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the work ended",
-                 "DEADLINE_EXCEEDED"),
-    "shutdown": (grpc.StatusCode.UNAVAILABLE,
-                 "the server is shutting down; retry on another replica", "SHUTTING_DOWN"),
-    "cancelled": (grpc.StatusCode.CANCELLED, "the call was cancelled", "CANCELLED"),
-}
 _NO_DEADLINE = 10 * 365 * 86400.0  # seconds: more than this left means none was set
 
 
@@ -151,7 +66,7 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
 
     def ExtractQuotes(self, request: pb.ExtractQuotesRequest,
                       context: grpc.ServicerContext) -> pb.ExtractQuotesResponse:
-        violations = _Violations()
+        violations = Violations()
         unit = self._check_unit(request.offset_unit, violations)
         self._check_document(request.document, "document", violations)
         violations.raise_if_any(context)
@@ -160,7 +75,7 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
 
     def BatchExtractQuotes(self, request: pb.BatchExtractQuotesRequest,
                            context: grpc.ServicerContext) -> pb.BatchExtractQuotesResponse:
-        violations = _Violations()
+        violations = Violations()
         limit = self._settings.max_batch_size
         if len(request.documents) > limit:
             violations.add("documents", "TOO_MANY_DOCUMENTS",
@@ -203,7 +118,7 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
             try:
                 for index, request in enumerate(request_iterator):
                     # Field paths are within the message; the description says which message.
-                    violations = _Violations(f"stream message {index} (id {request.document.id!r}): ")
+                    violations = Violations(f"stream message {index} (id {request.document.id!r}): ")
                     unit = self._check_unit(request.offset_unit, violations)
                     self._check_document(request.document, "document", violations)
                     if violations:
@@ -269,15 +184,15 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
 
     # --- validation ----------------------------------------------------------------------------
 
-    def _check_unit(self, value: int, violations: _Violations) -> tuple[OffsetUnit, int]:
-        if value not in _OFFSET_UNITS:
+    def _check_unit(self, value: int, violations: Violations) -> tuple[OffsetUnit, int]:
+        if value not in OFFSET_UNITS:
             violations.add("offset_unit", "UNKNOWN_OFFSET_UNIT",
                            f"unknown offset unit {value}; use one of "
-                           + ", ".join(pb.OffsetUnit.Name(v) for v in _OFFSET_UNITS))
-            return _OFFSET_UNITS[pb.OFFSET_UNIT_UNSPECIFIED]
-        return _OFFSET_UNITS[value]
+                           + ", ".join(pb.OffsetUnit.Name(v) for v in OFFSET_UNITS))
+            return OFFSET_UNITS[pb.OFFSET_UNIT_UNSPECIFIED]
+        return OFFSET_UNITS[value]
 
-    def _check_document(self, document: pb.Document, field: str, violations: _Violations) -> None:
+    def _check_document(self, document: pb.Document, field: str, violations: Violations) -> None:
         text = document.text
         limit = self._settings.max_document_chars
         if not text.strip():
@@ -346,7 +261,7 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
     def _refuse(self, refusal: Exception, context: grpc.ServicerContext) -> NoReturn:
         """End a call whose documents were refused (queue full) or dropped from the queue."""
         if isinstance(refusal, WorkDropped):
-            code, message, reason = _DROPPED.get(refusal.reason, _DROPPED["cancelled"])
+            code, message, reason = DROPPED.get(refusal.reason, DROPPED["cancelled"])
             abort(context, code, message, reason)
         assert isinstance(refusal, QueueFull)
         delay = duration_pb2.Duration()
@@ -363,54 +278,6 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
             yield
         finally:
             self._metrics.in_flight.dec()
-
-
-def to_proto(response_cls: type, document: pb.Document, attribution: Attribution,
-             unit: tuple[OffsetUnit, int], model: pb.ModelInfo):
-    """``attribution`` of ``document`` as ``response_cls``, every span in ``unit``.
-
-    ``unit`` is (domain unit, proto enum value); ``response_cls`` is ExtractQuotesResponse or
-    StreamExtractQuotesResponse (same fields).
-    """
-    domain_unit, proto_unit = unit
-    converter = OffsetConverter(document.text, domain_unit)
-
-    def span(value: Span) -> pb.Span:
-        converted = converter.span(value)
-        return pb.Span(start=converted.start, end=converted.end)
-
-    quotes = []
-    for quote in attribution.quotes:
-        message = pb.Quote(text=quote.text, span=span(quote.span), type=_QUOTE_TYPES[quote.type],
-                           confidence=min(1.0, max(0.0, quote.confidence)),
-                           sentence_index=quote.sentence_index, rule=quote.rule,
-                           parts=[span(part) for part in quote.parts], words=quote.words)
-        if quote.speaker is not None:
-            speaker = quote.speaker
-            message.speaker.name = speaker.name
-            message.speaker.mention = speaker.mention
-            message.speaker.speaker_id = speaker.speaker_id
-            if speaker.mention_span is not None:
-                message.speaker.mention_span.CopyFrom(span(speaker.mention_span))
-            if speaker.resolution is not None:
-                message.speaker.resolution = _RESOLUTIONS[speaker.resolution]
-            if speaker.antecedent_span is not None:
-                message.speaker.antecedent_span.CopyFrom(span(speaker.antecedent_span))
-            if speaker.confidence is not None:
-                message.speaker.confidence = speaker.confidence
-            message.speaker.title = speaker.title
-        if quote.cue is not None:
-            message.cue.text = quote.cue.text
-            message.cue.lemma = quote.cue.lemma
-            message.cue.span.CopyFrom(span(quote.cue.span))
-        quotes.append(message)
-    speakers = [pb.Speaker(speaker_id=entry.speaker_id, name=entry.name,
-                           kind=_SPEAKER_KINDS[entry.kind],
-                           mentions=[span(mention) for mention in entry.mentions],
-                           quote_count=entry.quote_count, title=entry.title)
-                for entry in attribution.speakers]
-    return response_cls(document_id=document.id, quotes=quotes, speakers=speakers, model=model,
-                        offset_unit=proto_unit)
 
 
 def _deadline(context: grpc.ServicerContext) -> float | None:

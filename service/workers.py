@@ -76,7 +76,7 @@ def reserved_port(host: str, port: int) -> Iterator[int]:
 
 def _worker_main(settings: Settings, index: int, ready: Any, go: Any) -> None:
     """One worker: a QuoteServer on the shared port, SERVING once ``go`` is set."""
-    from service.__main__ import configure_logging
+    from service.logs import configure_logging
     from service.server import QuoteServer
 
     configure_logging(settings.log_format, settings.log_level)

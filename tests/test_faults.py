@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from clients.client import QuoteClient
 from conftest import HOST, TEXT
 from service.attribution.extractor import extract
-from service.attribution.spans import OffsetConverter, OffsetUnit, Span
+from service.attribution.spans import Span
+from service.wire import OffsetConverter, OffsetUnit
 
 ROOT = Path(__file__).resolve().parents[1]
 

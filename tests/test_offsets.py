@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from quotes.v1 import quote_service_pb2 as pb
-from service.attribution.spans import (Attribution, Cue, OffsetUnit, Quote, QuoteType, Span,
-                                       Speaker, SpeakerEntry, SpeakerKind)
-from service.servicer import to_proto
+from service.attribution.spans import (Attribution, Cue, Quote, QuoteType, Span, Speaker,
+                                       SpeakerEntry, SpeakerKind)
+from service.wire import OffsetUnit
+from service.wire import to_proto
 
 # Accents (2 UTF-8 bytes), emoji (4 bytes, 2 UTF-16 units) before and inside the quote.
 TEXT = ('Le café 😀 était plein à Zürich.\n\n'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service.nlp import train
+from devtools import train_models as train
 
 
 def _jobs(tmp_path: Path, *argv: str, out_has: tuple[str, ...] = (), best_tagger: bool = False):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from service.attribution import cues as cue_lexicon
 from service.attribution import lexicon
-from service.attribution.parsed import FINITE_XPOS, ParsedDocument, Word
+from service.document import FINITE_XPOS, ParsedDocument, Word
 from service.attribution.spans import Attribution, Quote, QuoteType, Span
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "attribution" / "boundary_model.json"

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from service.attribution import lexicon
-from service.attribution.parsed import ParsedDocument, Word
+from service.document import ParsedDocument, Word
 
 LEXICON_FILE = lexicon.CUE_LEMMAS
 

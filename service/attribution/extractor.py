@@ -32,7 +32,7 @@ from service.attribution.clauses.objects import naming_act, naming_content, obje
 from service.attribution.clauses.quotations import QuotationPass
 from service.attribution.clauses.registry import CueSite, first_clause
 from service.attribution.found import Found, Work, classify, inside_any, mostly_quoted, quote_test
-from service.attribution.parsed import ParsedDocument, Word
+from service.document import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion
 from service.attribution.rules import Rule
 from service.attribution.spans import Attribution, Cue, Quote, QuoteType, Resolution, Span, Speaker

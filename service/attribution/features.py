@@ -18,7 +18,7 @@ from bisect import bisect_right
 
 from service.attribution import cues as cue_lexicon
 from service.attribution import lexicon
-from service.attribution.parsed import FINITE_XPOS, ParsedDocument, Word
+from service.document import FINITE_XPOS, ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion, find_quoted_regions
 from service.attribution.spans import Attribution, Quote, Span
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from service.attribution import cues as cue_lexicon
 from service.attribution.clauses.clause import ReportedClause
-from service.attribution.parsed import ParsedDocument, Word
+from service.document import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion, find_quoted_regions
 from service.attribution.rules import Rule
 from service.attribution.spans import QuoteType, Span

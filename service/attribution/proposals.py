@@ -24,7 +24,7 @@ from service.attribution import cues as cue_lexicon
 from service.attribution import lexicon
 from service.attribution.clauses.clause import ReportedClause, contiguous, trim
 from service.attribution.found import Found, classify, quote_test
-from service.attribution.parsed import FINITE_XPOS, ParsedDocument, Word
+from service.document import FINITE_XPOS, ParsedDocument, Word
 from service.attribution.rules import Rule
 from service.attribution.spans import Span
 from service.attribution.speakers.heads import speaker_head

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from service.attribution.features import DocumentContext, quote_features
-from service.attribution.parsed import ParsedDocument
+from service.document import ParsedDocument
 from service.attribution.spans import Attribution, SpeakerEntry
 
 FORMAT = "quote-scorer/1"

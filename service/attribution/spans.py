@@ -1,13 +1,13 @@
-"""The domain's value types: spans, cues, speakers, quotes; and offset-unit conversion.
+"""The domain's value types: spans, cues, speakers, quotes.
 
 Offsets are Python string indices (Unicode code points), end exclusive, everywhere inside the
-service; ``OffsetConverter`` turns them into UTF-8 byte or UTF-16 code-unit offsets at the edge.
+service; ``service.wire.OffsetConverter`` turns them into UTF-8 byte or UTF-16 code-unit offsets
+at the edge.
 """
 
 from __future__ import annotations
 
 import enum
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 
@@ -121,41 +121,3 @@ class Attribution:
 
     quotes: list[Quote]
     speakers: list[SpeakerEntry]
-
-
-class OffsetUnit(enum.Enum):
-    CODE_POINT = "code_point"
-    UTF8_BYTE = "utf8_byte"
-    UTF16_CODE_UNIT = "utf16_code_unit"
-
-
-class OffsetConverter:
-    """Maps code-point offsets of one text to another unit in O(log n) per offset."""
-
-    def __init__(self, text: str, unit: OffsetUnit) -> None:
-        self.unit = unit
-        # Positions of characters wider than one unit, and the cumulative extra width after each.
-        self._wide_at: list[int] = []
-        self._extra: list[int] = []
-        if unit is OffsetUnit.CODE_POINT:
-            return
-        extra = 0
-        for index, char in enumerate(text):
-            code = ord(char)
-            if unit is OffsetUnit.UTF8_BYTE:
-                width = 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
-            else:
-                width = 2 if code >= 0x10000 else 1
-            if width > 1:
-                extra += width - 1
-                self._wide_at.append(index)
-                self._extra.append(extra)
-
-    def convert(self, offset: int) -> int:
-        if not self._wide_at:
-            return offset
-        count = bisect_right(self._wide_at, offset - 1)  # wide characters before ``offset``
-        return offset + (self._extra[count - 1] if count else 0)
-
-    def span(self, span: Span) -> Span:
-        return Span(self.convert(span.start), self.convert(span.end))

@@ -4,7 +4,7 @@ heads both ask (is it finite, a time word, a relative pronoun; where does a phra
 from __future__ import annotations
 
 from service.attribution import lexicon
-from service.attribution.parsed import FINITE_XPOS, ParsedDocument, Word
+from service.document import FINITE_XPOS, ParsedDocument, Word
 
 
 SUBJECT_RELS = ("nsubj", "nsubj:outer")

@@ -4,7 +4,7 @@ Order of preference:
 1. Stanza's official English models, when a resources folder holding them is configured
    (``QUOTES_OFFICIAL_MODELS_DIR`` / ``--official-models-dir``, else ``STANZA_RESOURCES_DIR``).
 2. The compact models bundled in this package (``service/models/en``), trained from UD English-EWT
-   by ``python -m service.nlp.train``.
+   by ``python -m devtools.train_models``.
 
 Nothing is downloaded unless ``download_official_models`` is called (``quotes-server --download-models``).
 

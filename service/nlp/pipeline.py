@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from service.attribution import lexicon
-from service.attribution.parsed import ParsedDocument, Word
+from service import document
+from service.document import ParsedDocument, Word
 from service.nlp.fastpath import columns
 from service.nlp import precision as parse_precision
 from service.nlp.fastpath.columns import ColumnDocument
@@ -32,9 +32,9 @@ WARM_UP_TEXT = Path(__file__).with_name("warm_up.txt")
 # Typographic characters the EWT-trained models rarely saw, mapped one code point to one code
 # point, so every offset into the normalised text is an offset into the caller's text.
 _PARSE_NORMALISATION = str.maketrans({
-    **{mark: '"' for mark in lexicon.OPENING_DOUBLE | lexicon.CLOSING_DOUBLE},
-    **{mark: "'" for mark in lexicon.OPENING_SINGLE | lexicon.CLOSING_SINGLE
-       | lexicon.SINGLE_LOOKALIKES},
+    **{mark: '"' for mark in document.OPENING_DOUBLE | document.CLOSING_DOUBLE},
+    **{mark: "'" for mark in document.OPENING_SINGLE | document.CLOSING_SINGLE
+       | document.SINGLE_LOOKALIKES},
     "\u00a0": " ", "\u2009": " ", "\u202f": " ",
 })
 

@@ -22,19 +22,23 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-from service.attribution import lexicon
+from service import document
 
 TERMINATORS = {".", "!", "?", "...", "\u2026", "?!", "!?", "!!", "??"}
 CLOSING_BRACKETS = {")", "]", "}"}
-DOUBLE_QUOTES = {lexicon.STRAIGHT_DOUBLE, lexicon.ASCII_OPENING, lexicon.ASCII_CLOSING,
-                 *lexicon.OPENING_DOUBLE, *lexicon.CLOSING_DOUBLE}
-SINGLE_QUOTES = {lexicon.STRAIGHT_SINGLE, *lexicon.OPENING_SINGLE, *lexicon.CLOSING_SINGLE}
+DOUBLE_QUOTES = {document.STRAIGHT_DOUBLE, document.ASCII_OPENING, document.ASCII_CLOSING,
+                 *document.OPENING_DOUBLE, *document.CLOSING_DOUBLE}
+SINGLE_QUOTES = {document.STRAIGHT_SINGLE, *document.OPENING_SINGLE, *document.CLOSING_SINGLE}
 # Past and present forms of common speech verbs, as they follow a name in an attribution.
-ATTRIBUTION_VERBS = lexicon.words("attribution_verbs")
+# Speech verb forms after a name ('"Why?" asked Smith'): no sentence break before them.
+ATTRIBUTION_VERBS = frozenset(
+    line.strip().lower() for line in (Path(__file__).with_name("attribution_verbs.txt")).read_text(
+        encoding="utf-8").splitlines() if line.strip() and not line.lstrip().startswith("#"))
 NAME_JOINERS = {"the", "of", "'s", "\u2019s", "-", ".", "de", "van", "von", "al"}
-OPENING_ONLY = {lexicon.ASCII_OPENING, *lexicon.OPENING_DOUBLE, *lexicon.OPENING_SINGLE}
-CLOSING_ONLY = {lexicon.ASCII_CLOSING, *lexicon.CLOSING_DOUBLE, *lexicon.CLOSING_SINGLE}
+OPENING_ONLY = {document.ASCII_OPENING, *document.OPENING_DOUBLE, *document.OPENING_SINGLE}
+CLOSING_ONLY = {document.ASCII_CLOSING, *document.CLOSING_DOUBLE, *document.CLOSING_SINGLE}
 # Unicode categories of characters that are never words: other and modifier symbols (emoji,
 # pictographs, dingbats, skin tones), format characters (zero-width joiner, BOM), private use,
 # surrogates, and marks standing alone (variation selectors, the keycap).

@@ -7,7 +7,7 @@ from __future__ import annotations
 from service.attribution.boundaries import (END_OPTION, MODEL_PATH, BoundaryModel,
                                             load_boundary_model, options, blocked_spans)
 from service.attribution.extractor import extract
-from service.attribution.parsed import from_conllu
+from service.document import from_conllu
 
 # 'The mayor said the council had approved the wall along the river, ending a year of argument.'
 TRAILING_PARTICIPLE = '''

@@ -1,5 +1,6 @@
 from service.attribution.cues import default_lexicon
-from service.attribution.spans import OffsetConverter, OffsetUnit, Span
+from service.attribution.spans import Span
+from service.wire import OffsetConverter, OffsetUnit
 
 
 def test_offset_units_slice_the_encoded_text_to_the_same_characters():

@@ -7,7 +7,7 @@ from __future__ import annotations
 from service.attribution import extractor
 from service.attribution.extractor import extract
 from service.attribution.found import Work
-from service.attribution.parsed import from_conllu
+from service.document import from_conllu
 from service.attribution.proposals import (FORMAT, MODEL_PATH, ProposalModel, candidates,
                                            load_proposal_model)
 from service.attribution.spans import QuoteType

@@ -4,7 +4,7 @@ so these pin the rules themselves and do not move when the models change."""
 from __future__ import annotations
 
 from service.attribution.extractor import extract
-from service.attribution.parsed import from_conllu
+from service.document import from_conllu
 from service.attribution.spans import QuoteType, Resolution
 
 SAID = '''

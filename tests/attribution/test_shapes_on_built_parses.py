@@ -4,7 +4,7 @@ sentences (``parsed.from_conllu``): no model is loaded, so these pin the rules t
 from __future__ import annotations
 
 from service.attribution.extractor import extract
-from service.attribution.parsed import from_conllu
+from service.document import from_conllu
 from service.attribution.spans import QuoteType
 
 

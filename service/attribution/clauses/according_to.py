@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.attribution.clauses.clause import ReportedClause, trim
-from service.attribution.parsed import FINITE_XPOS, ParsedDocument, Word
+from service.document import FINITE_XPOS, ParsedDocument, Word
 from service.attribution.rules import Rule
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.attribution.parsed import Word
+from service.document import Word
 from service.attribution.rules import Rule
 
 

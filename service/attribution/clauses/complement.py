@@ -11,7 +11,7 @@ from __future__ import annotations
 from service.attribution import lexicon
 from service.attribution.clauses.clause import ReportedClause, contiguous, trim
 from service.attribution.cues import match_cue
-from service.attribution.parsed import ParsedDocument, Word
+from service.document import ParsedDocument, Word
 from service.attribution.rules import Rule
 from service.attribution.syntax import (SUBJECT_RELS, cut_trailing_participle, follows_quote,
                                         has_predicate, is_finite, is_finite_clause,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from service.attribution.clauses.clause import ReportedClause, trim
-from service.attribution.parsed import ParsedDocument, Word
+from service.document import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion
 from service.attribution.rules import Rule
 from service.attribution.syntax import SUBJECT_RELS, main_clause_in, subtree_start

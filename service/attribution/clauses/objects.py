@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from service.attribution import lexicon
 from service.attribution.clauses.clause import ReportedClause, contiguous, trim
-from service.attribution.parsed import ParsedDocument, Word
+from service.document import ParsedDocument, Word
 from service.attribution.rules import Rule
 from service.attribution.syntax import (SUBJECT_RELS, follows_quote,
                                         is_time_word,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from service.attribution import cues as cue_lexicon
 from service.attribution import lexicon
 from service.attribution.found import Found, Work, inside_any, quote_test
-from service.attribution.parsed import ParsedDocument, Word
+from service.document import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion
 from service.attribution.rules import Rule
 from service.attribution.spans import QuoteType, Span

@@ -26,7 +26,7 @@ from service.attribution.clauses.parenthetical import (closing_inverted_attribut
                                                        parenthetical_clause,
                                                        trailing_attribution_clause)
 from service.attribution.clauses.surface import surface_bare_clause, surface_that_clause
-from service.attribution.parsed import ParsedDocument, Word
+from service.document import ParsedDocument, Word
 from service.attribution.rules import Rule
 from service.attribution.speakers.heads import speaker_head
 

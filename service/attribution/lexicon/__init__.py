@@ -21,6 +21,9 @@ from pathlib import Path
 FOLDER = Path(__file__).parent
 CUE_LEMMAS = FOLDER / "cue_lemmas.txt"
 FIRST_NAMES = FOLDER / "first_names.tsv"
+# Lists kept beside the code that mostly reads them: the segmenter's speech-verb forms (the
+# quote scorer also weighs them), in service/nlp/, read as data, not imported.
+ELSEWHERE = {"attribution_verbs": FOLDER.parents[1] / "nlp" / "attribution_verbs.txt"}
 GENDERED_NOUNS = FOLDER / "gendered_nouns.tsv"
 
 LISTS = ("addressee_verbs", "attribution_verbs", "bare_clause_lemmas", "belief_verbs",
@@ -35,7 +38,7 @@ def words(name: str) -> frozenset[str]:
     """The word list ``name`` (see ``LISTS``)."""
     if name not in LISTS:
         raise KeyError(f"no word list {name!r}; the lists are {', '.join(LISTS)}")
-    lines = (FOLDER / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+    lines = (ELSEWHERE.get(name, FOLDER / f"{name}.txt")).read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip().lower() for line in lines
                      if line.strip() and not line.lstrip().startswith("#"))
 
@@ -108,15 +111,7 @@ SPEAKER_PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
 PERSON_PRONOUNS = frozenset({"he", "she", "i", "her", "his"})
 GENDERED_PRONOUNS = frozenset({"he", "she", "her", "his"})
 
-# Quote marks. Curly and guillemet marks say which way they face; straight marks and the ASCII
-# pair `` '' of some wire copy are read from their surroundings.
-OPENING_DOUBLE = frozenset({"\u201c", "\u201e", "\u201f", "\u00ab"})  # “ „ ‟ «
-CLOSING_DOUBLE = frozenset({"\u201d", "\u00bb"})  # ” »
-OPENING_SINGLE = frozenset({"\u2018"})  # ‘
-CLOSING_SINGLE = frozenset({"\u2019"})  # ’ (also the apostrophe)
-ASCII_OPENING = "``"
-ASCII_CLOSING = "''"
-STRAIGHT_DOUBLE = '"'
-STRAIGHT_SINGLE = "'"
-# Single-quote look-alikes the parser sees as a straight single mark.
-SINGLE_LOOKALIKES = frozenset({"\u201a", "\u201b", "\u2032"})  # ‚ ‛ ′
+# Quote marks (shared with the segmenter and the parser's normalisation): the ground floor's.
+from service.document import (ASCII_CLOSING, ASCII_OPENING, CLOSING_DOUBLE,  # noqa: E402,F401
+                              CLOSING_SINGLE, OPENING_DOUBLE, OPENING_SINGLE, SINGLE_LOOKALIKES,
+                              STRAIGHT_DOUBLE, STRAIGHT_SINGLE)

@@ -5,7 +5,7 @@ leads nowhere; and the noun a relative pronoun stands for."""
 from __future__ import annotations
 
 from service.attribution import lexicon
-from service.attribution.parsed import ParsedDocument, Word
+from service.document import ParsedDocument, Word
 from service.attribution.syntax import (SUBJECT_RELS, follows_quote, is_finite, is_relative_word,
                                         is_time_word, nominal_after, subtree_start)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.attribution import lexicon
-from service.attribution.parsed import ParsedDocument, Word
+from service.document import ParsedDocument, Word
 from service.attribution.spans import Span
 
 

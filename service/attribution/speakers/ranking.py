@@ -30,7 +30,7 @@ from functools import cache
 from pathlib import Path
 
 from service.attribution import lexicon
-from service.attribution.parsed import ParsedDocument, Word
+from service.document import ParsedDocument, Word
 from service.attribution.spans import QuoteType, Resolution, Span
 from service.attribution.speakers.heads import antecedent_of_relative
 from service.attribution.speakers.mentions import noun_phrase

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from service.attribution import lexicon
-from service.attribution.parsed import FINITE_XPOS, ParsedDocument, Word
+from service.document import FINITE_XPOS, ParsedDocument, Word
 from service.attribution.spans import Resolution, Span, Speaker, SpeakerEntry, SpeakerKind
 from service.attribution.speakers.mentions import Mention, name_parts
 

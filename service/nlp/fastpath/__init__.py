@@ -6,7 +6,7 @@ swap it back (benchmarks and tests compare the two paths):
 - ``depparse``: labels only at the chosen arcs, per distinct head; Chu-Liu-Edmonds only when
   needed; a list-based cycle finder.
 - ``tagger``: feature strings cached, predictions handed over as numpy arrays.
-- ``batching``: sentences longest first, batches bounded by padded size.
+- ``padding``: sentences longest first, batches bounded by padded size.
 - ``vocab``: vocabulary lookups memoised.
 - ``collate``: padding in one numpy fill, sorting by index (module functions: applied
   process-wide by ``process_patches``, with the cycle finder, while any pipeline uses them).
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 
-from service.nlp.fastpath import batching, depparse, lemma, process_patches, tagger, vocab
+from service.nlp.fastpath import padding, depparse, lemma, process_patches, tagger, vocab
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # to Stanza's own path, with a warning, until the steps are checked against it.
 SUPPORTED_STANZA = ("1.15.",)
 
-_PER_PIPELINE = (depparse, tagger, batching, vocab, lemma)
+_PER_PIPELINE = (depparse, tagger, padding, vocab, lemma)
 
 
 def supported(version: str | None = None) -> bool:
@@ -53,7 +53,7 @@ def install(pipeline, batch_tokens: int = 5000) -> bool:
         return False
     depparse.install(pipeline)
     tagger.install(pipeline)
-    batching.install(pipeline, batch_tokens)
+    padding.install(pipeline, batch_tokens)
     vocab.install(pipeline)
     lemma.install(pipeline)
     process_patches.acquire(pipeline)

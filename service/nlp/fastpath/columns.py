@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from itertools import accumulate
 
-from service.attribution.parsed import ParsedDocument, Word
+from service.document import ParsedDocument, Word
 
 # Stanza's field names (``stanza.models.common.doc``), spelled out so that importing this module
 # does not import Stanza.

@@ -1,12 +1,12 @@
-"""Padding-bounded batches (service.nlp.fastpath.batching) change the order of work, never the parse."""
+"""Padding-bounded batches (service.nlp.fastpath.padding) change the order of work, never the parse."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from service.nlp.fastpath import batching
-from service.nlp.fastpath.batching import padding_bounded_batches
+from service.nlp.fastpath import padding
+from service.nlp.fastpath.padding import padding_bounded_batches
 from service.nlp.pipeline import parse_with_stanza_path
 
 NEWS = Path(__file__).parent / "data" / "news.jsonl"  # written for the tests
@@ -48,12 +48,12 @@ def _parse_tuples(docs):
 
 def test_news_batches_parse_as_stanzas_batches(float32_parser):
     parser = float32_parser
-    assert set(batching.install(parser.pipeline, budget=400)) == {"pos", "depparse"}
+    assert set(padding.install(parser.pipeline, budget=400)) == {"pos", "depparse"}
     try:
         texts = [json.loads(line)["text"] for line in NEWS.read_text().splitlines()]
         ours = parser.parse_stanza(texts)
         stanzas = parse_with_stanza_path(parser, texts)
     finally:
-        batching.install(parser.pipeline)
+        padding.install(parser.pipeline)
     assert sum(len(doc.sentences) for doc in ours) > 40
     assert _parse_tuples(ours) == _parse_tuples(stanzas)

@@ -1,4 +1,6 @@
-"""A small, parser-neutral view of a parsed document: words with global indices and tree links.
+"""The ground floor: a parser-neutral view of a parsed document (words with global indices and
+tree links) and the quote-mark tables; both ``service.nlp`` and ``service.attribution`` build on
+it and neither imports the other.
 
 Made by the parser (``service.nlp.pipeline``) or by hand (``from_conllu``, for tests); the
 attribution rooms only see this view, so they are tested on hand-written parses and would
@@ -148,3 +150,17 @@ def from_conllu(conllu: str) -> ParsedDocument:
         if w.head >= 0:
             words[w.head].children.append(w.index)
     return ParsedDocument(text=text, words=words, sentences=sentences)
+
+
+# Quote marks. Curly and guillemet marks say which way they face; straight marks and the ASCII
+# pair `` '' of some wire copy are read from their surroundings.
+OPENING_DOUBLE = frozenset({"\u201c", "\u201e", "\u201f", "\u00ab"})  # “ „ ‟ «
+CLOSING_DOUBLE = frozenset({"\u201d", "\u00bb"})  # ” »
+OPENING_SINGLE = frozenset({"\u2018"})  # ‘
+CLOSING_SINGLE = frozenset({"\u2019"})  # ’ (also the apostrophe)
+ASCII_OPENING = "``"
+ASCII_CLOSING = "''"
+STRAIGHT_DOUBLE = '"'
+STRAIGHT_SINGLE = "'"
+# Single-quote look-alikes the parser sees as a straight single mark.
+SINGLE_LOOKALIKES = frozenset({"\u201a", "\u201b", "\u2032"})  # ‚ ‛ ′

@@ -1,6 +1,6 @@
 """Train the bundled compact English models from a UD treebank with Stanza's own trainers.
 
-    python -m service.nlp.train --treebank ../shared/data/ud-english-ewt --budget-minutes 90
+    python -m devtools.train_models --treebank ../shared/data/ud-english-ewt --budget-minutes 90
 
 Steps (each skipped when its output already exists in --out; a stopped run resumes from --work:
 the parser from its checkpoint, the tagger from its best model so far):
@@ -15,7 +15,7 @@ when the budget runs out the trainers are stopped and the best dev-scored model 
 To train further from shipped models (weights and vocabulary kept, optimizers start fresh), write
 to a new folder and start from the bundled one, usually with a lower learning rate:
 
-    python -m service.nlp.train --continue-from service/models/en --out work/next \
+    python -m devtools.train_models --continue-from service/models/en --out work/next \
         --parser-lr 1.5e-3 --tagger-lr 1e-3 --budget-minutes 90
 """
 
