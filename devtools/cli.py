@@ -4,7 +4,7 @@
     quotes-dev load ...              the server under concurrent gRPC clients (devtools/load.py)
     quotes-dev snapshot ...          every quote of the shared sets, written down and compared
     quotes-dev errors ...            error categories against gold quotes, with baselines
-    quotes-dev models ...            the models on UD English-EWT (service.nlp.evaluate)
+    quotes-dev models ...            the models on UD English-EWT (devtools/evaluate_models.py)
     quotes-dev probes [NAME...]      the reliability probes of docs/RELIABILITY.md
     quotes-dev render-monitoring     regenerate the dashboard JSON and the PrometheusRule
     quotes-dev render-dashboard ...  the dashboard's panels as a PNG from a running Prometheus
@@ -29,7 +29,7 @@ COMMANDS = {
     "load": ("devtools.load", "the server under concurrent gRPC clients"),
     "snapshot": ("devtools.snapshot", "every quote of the shared gold sets, to compare two versions"),
     "errors": ("devtools.error_categories", "error categories against gold quotes"),
-    "models": ("service.nlp.evaluate", "the models' scores on UD English-EWT"),
+    "models": ("devtools.evaluate_models", "the models' scores on UD English-EWT"),
     "probes": ("devtools.probes", "re-measure the reliability figures (cancel, overload, ...)"),
     "render-monitoring": ("devtools.render_monitoring",
                           "regenerate the Grafana dashboard and the PrometheusRule"),

@@ -588,10 +588,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="list up to N examples per category and version")
     args = parser.parse_args(argv)
 
-    from service.nlp.models import resolve_models
-    from service.nlp.pipeline import DocumentParser
+    from service.pipeline import load_parser
 
-    document_parser = DocumentParser(resolve_models(bundled_dir=args.models), torch_threads=1)
+    document_parser = load_parser(bundled_dir=args.models, parallel_batches=1)
     with tempfile.TemporaryDirectory(prefix="baseline-attribution-") as folder:
         try:
             return _report(args, document_parser, Path(folder))

@@ -60,10 +60,9 @@ def parsed_documents(documents: list[GoldDocument], cache: str | None) -> list[P
         if ids[:len(documents)] != [d.id for d in documents]:
             raise SystemExit(f"{cache}: documents differ from the gold file's (ids or order)")
         return [item["parsed"] for item in items[:len(documents)]]
-    from service.nlp.models import resolve_models
-    from service.nlp.pipeline import DocumentParser
+    from service.pipeline import load_parser
 
-    parser = DocumentParser(resolve_models(), torch_threads=1)
+    parser = load_parser(parallel_batches=1)
     out: list[ParsedDocument] = []
     for at in range(0, len(documents), 16):
         out += parser.parse([d.text for d in documents[at:at + 16]])

@@ -105,30 +105,28 @@ def main(argv: list[str] | None = None) -> int:
 
     from concurrent import futures
 
-    from service.attribution import extractor
-    from service.nlp.models import load_quote_scorer, resolve_models
-    from service.nlp.pipeline import DocumentParser, parse_with_stanza_path, to_parsed_document
+    from service.nlp.pipeline import parse_with_stanza_path, to_parsed_document
+    from service.pipeline import QuotePipeline, load_attribution_models, load_parser
 
     texts = load_texts(args.gold, args.docs)
     warm_texts = texts[: args.warmup]
 
-    spec = resolve_models(official_dir=args.official_models_dir)
     started = time.perf_counter()
-    parser = DocumentParser(spec, torch_threads=args.threads, precision=args.precision,
-                            parallel_batches=args.parallel_batches)
+    parser = load_parser(official_models_dir=args.official_models_dir, torch_threads=args.threads,
+                         parse_precision=args.precision, parallel_batches=args.parallel_batches)
+    spec = parser.spec
     load_seconds = time.perf_counter() - started
     rss_after_load = peak_rss_mib()
 
     extraction = "ok"
-    scorer = None if args.quote_scorer == "off" else load_quote_scorer(
-        None if args.quote_scorer == "bundled" else args.quote_scorer)
+    pipeline = QuotePipeline(parser, load_attribution_models(args.quote_scorer))
 
     def run_extract(doc) -> None:
         nonlocal extraction
         if extraction != "ok":
             return
         try:
-            extractor.extract(doc, scorer)
+            pipeline.extract(doc)
         except NotImplementedError as exc:
             extraction = f"not implemented ({exc})"
 

@@ -124,10 +124,9 @@ def load_parses(path: Path, documents: list[GoldDocument]) -> list[ParsedDocumen
 
 
 def service_parser() -> Callable[[list[str]], list[ParsedDocument]]:
-    from service.nlp.models import resolve_models
-    from service.nlp.pipeline import DocumentParser
+    from service.pipeline import load_parser
 
-    parser = DocumentParser(resolve_models(), torch_threads=1)
+    parser = load_parser(parallel_batches=1)
     return parser.parse
 
 

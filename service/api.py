@@ -15,9 +15,9 @@ Spark, Dask or Ray workers (each loads its own copy once, about 0.5 GiB):
 
     rdd.mapPartitions(lambda texts: Extractor(torch_threads=1).extract(list(texts)))
 
-With ``parallel_batches=2`` two batches are parsed and extracted at once on two threads (one
-core each with ``torch_threads=1``): what the server does on 2 cores, 1.4-1.5x the words per
-second of one batch on two torch threads (bench/README.md).
+By default two batches are parsed and extracted at once on two threads (one core each with
+``torch_threads=1``): what the server does on 2 cores, 1.4-1.5x the words per second of one
+batch on two torch threads (bench/README.md); ``parallel_batches=1`` for one.
 """
 
 from __future__ import annotations
@@ -29,53 +29,53 @@ from concurrent import futures
 
 from service.attribution import extractor
 from service.attribution.spans import Attribution
+from service.pipeline import QuotePipeline, load_attribution_models, load_parser
+from service.settings import Settings
 
 __all__ = ["Attribution", "Extractor"]
 
 
 class Extractor:
-    """Finds the quotes of texts in this process."""
+    """Finds the quotes of texts in this process: ``service.pipeline.QuotePipeline`` with the
+    server's defaults (one torch thread a batch, two batches at once, the bundled scorer)."""
 
-    def __init__(self, *, official_models_dir: str | None = None, torch_threads: int = 1,
-                 batch_size: int = 8, parse_precision: str = "auto", parser=None,
-                 quote_scorer: str = "bundled", parallel_batches: int = 1) -> None:
+    def __init__(self, *, official_models_dir: str | None = None,
+                 torch_threads: int = Settings.torch_threads, batch_size: int = 8,
+                 parse_precision: str = Settings.parse_precision, parser=None,
+                 quote_scorer: str = Settings.quote_scorer,
+                 parallel_batches: int = Settings.parallel_batches) -> None:
         self.official_models_dir = official_models_dir
         # as the server's --quote-scorer: "bundled", "off" (the rules alone) or a model file
         self.quote_scorer = quote_scorer
-        self._scorer = None
         self.torch_threads = torch_threads
         self.parse_precision = parse_precision  # service/nlp/precision.py
         self.batch_size = batch_size
         # batches parsed and extracted at once (with a given parser: at most its own number)
         self.parallel_batches = max(1, parallel_batches)
         self._parser = parser
+        self._pipeline: QuotePipeline | None = None
         self._lock = threading.Lock()
 
     @property
-    def parser(self):
-        """The loaded ``service.nlp.pipeline.DocumentParser`` (loaded on first use)."""
+    def pipeline(self) -> QuotePipeline:
+        """The loaded pipeline (parser and attribution models, loaded on first use)."""
         with self._lock:
-            if self._parser is None:
-                from service.nlp.models import resolve_models
-                from service.nlp.pipeline import DocumentParser
+            if self._pipeline is None:
+                parser = self._parser or load_parser(
+                    official_models_dir=self.official_models_dir, torch_threads=self.torch_threads,
+                    parse_precision=self.parse_precision, parallel_batches=self.parallel_batches)
+                self._pipeline = QuotePipeline(parser, load_attribution_models(self.quote_scorer))
+            return self._pipeline
 
-                self._parser = DocumentParser(resolve_models(self.official_models_dir),
-                                              torch_threads=self.torch_threads,
-                                              precision=self.parse_precision,
-                                              parallel_batches=self.parallel_batches)
-            return self._parser
+    @property
+    def parser(self):
+        """The loaded ``service.nlp.pipeline.DocumentParser``."""
+        return self.pipeline.parser
 
     @property
     def scorer(self):
         """The learned quote scorer (``service.attribution.scorer``), None when off."""
-        if self.quote_scorer == "off":
-            return None
-        with self._lock:
-            if self._scorer is None:
-                from service.nlp.models import load_quote_scorer
-
-                self._scorer = load_quote_scorer(None if self.quote_scorer == "bundled" else self.quote_scorer)
-            return self._scorer
+        return self.pipeline.models.scorer
 
     def extract(self, texts: Iterable[str]) -> list[Attribution]:
         """The quotes of each text, in order."""
@@ -116,21 +116,19 @@ class Extractor:
         """The quotes of one already parsed document (``ParsedDocument``), as ``extract``;
         ``boundaries=False`` keeps the rules' content boundaries (what the boundary model
         is trained on)."""
+        pipeline = self.pipeline
         if boundaries:
-            return extractor.extract(parsed, self.scorer)
-        return extractor.extract(parsed, self.scorer, boundaries=None)
+            return pipeline.extract(parsed)
+        m = pipeline.models
+        return extractor.extract(parsed, m.scorer, boundaries=None, proposer=m.proposer, ranker=m.ranker)
 
     def _batch(self, texts: list[str]) -> list[Attribution]:
-        # Empty texts have no quotes; the parser is not asked about them.
-        parsed = iter(self.parser.parse([t for t in texts if t.strip()]))
-        scorer = self.scorer
-        return [extractor.extract(next(parsed), scorer) if t.strip() else Attribution(quotes=[], speakers=[])
-                for t in texts]
+        return self.pipeline.run(texts)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_parser"] = None  # workers load their own models
-        state["_scorer"] = None
+        state["_pipeline"] = None
         del state["_lock"]
         return state
 

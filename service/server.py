@@ -31,6 +31,8 @@ from service.batching import Batcher
 from service.interception import MalformedRequestInterceptor, wrap_handler
 from service.metrics import Metrics
 from service.nlp.pipeline import Parser
+from service.pipeline import (AttributionModels, QuotePipeline, build_pipeline,
+                              load_attribution_models)
 from service.servicer import QuoteServicer
 from service.status import abort
 from service.settings import Settings
@@ -94,7 +96,7 @@ class QuoteServer:
         self.settings = settings
         self.metrics = Metrics()
         self._parser = parser
-        self._loaded_quote_scorer = None
+        self._loaded_models: AttributionModels | None = None
         self._servicer = QuoteServicer(settings, self.metrics)
         self._batcher: Batcher | None = None
         # Each call waiting in the queue holds a thread (at most one per queued document).
@@ -159,13 +161,9 @@ class QuoteServer:
     def load_models(self, serve: bool = True) -> None:
         """Load the models the settings name (slow), warm them up, and start serving (with
         ``serve=False``, only once ``mark_serving`` is called)."""
-        from service.nlp.models import resolve_models
-        from service.nlp.pipeline import DocumentParser
-
-        spec = resolve_models(self.settings.official_models_dir)
-        parser = DocumentParser(spec, torch_threads=self.settings.torch_threads,
-                                precision=self.settings.parse_precision,
-                                parallel_batches=self.settings.parallel_batches)
+        pipeline = build_pipeline(self.settings)
+        self._loaded_models = pipeline.models
+        parser = pipeline.parser
         log.info("warmed up in %.1fs", parser.warm_up())
         self.set_parser(parser, serve=serve)
 
@@ -180,23 +178,19 @@ class QuoteServer:
                                 max_delay=settings.max_batch_delay_ms / 1000,
                                 max_queued_documents=settings.max_queued_documents,
                                 max_queued_chars=settings.max_queued_chars)
-        spec = parser.spec
-        self._servicer.set_batcher(self._batcher, spec, self._quote_scorer())
+        pipeline = QuotePipeline(parser, self._attribution_models())
+        self._servicer.set_batcher(self._batcher, pipeline)
+        spec = pipeline.spec
         self.metrics.set_model(spec.name, spec.version, spec.source)
         if serve:
             self.mark_serving()
 
-    def _quote_scorer(self):
-        """The learned quote scorer the settings name, loaded once per server (a JSON file,
-        milliseconds); None when it is off."""
-        choice = self.settings.quote_scorer
-        if choice == "off":
-            return None
-        if self._loaded_quote_scorer is None:
-            from service.nlp.models import load_quote_scorer
-
-            self._loaded_quote_scorer = load_quote_scorer(None if choice == "bundled" else choice)
-        return self._loaded_quote_scorer
+    def _attribution_models(self) -> AttributionModels:
+        """The attribution room's learned layers the settings name, loaded once per server
+        (JSON files, milliseconds)."""
+        if self._loaded_models is None:
+            self._loaded_models = load_attribution_models(self.settings.quote_scorer)
+        return self._loaded_models
 
     def mark_serving(self) -> None:
         """Report SERVING (the parser is set): orchestrators start sending work."""

@@ -23,14 +23,13 @@ from google.rpc import error_details_pb2
 from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
 from service import access_log
-from service.attribution import extractor
 from service.document import ParsedDocument
 from service.attribution.spans import Attribution
 from service.status import DROPPED, Violations, abort
 from service.wire import OFFSET_UNITS, OffsetUnit, to_proto
 from service.batching import Batcher, QueueFull, Ticket, WorkDropped
 from service.metrics import Metrics
-from service.nlp.models import ModelSpec
+from service.pipeline import QuotePipeline
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,15 +50,15 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
         self._settings = settings
         self._metrics = metrics
         self._batcher: Batcher | None = None
-        self._quote_scorer = None
+        self._pipeline: QuotePipeline | None = None
         self._model = pb.ModelInfo()
 
-    def set_batcher(self, batcher: Batcher, spec: ModelSpec, quote_scorer=None) -> None:
-        """Start answering: documents go to ``batcher``; answers name the models of ``spec``;
-        ``quote_scorer`` (``service.attribution.scorer``) keeps or drops the rules' quotes and
-        gives their confidence (None: the rules alone)."""
+    def set_batcher(self, batcher: Batcher, pipeline: QuotePipeline) -> None:
+        """Start answering: documents go to ``batcher`` (which parses with ``pipeline``'s
+        parser); ``pipeline`` finds their quotes; answers name its models."""
+        spec = pipeline.spec
         self._model = pb.ModelInfo(name=spec.name, version=spec.version, source=spec.source)
-        self._quote_scorer = quote_scorer
+        self._pipeline = pipeline
         self._batcher = batcher
 
     # --- RPCs ----------------------------------------------------------------------------------
@@ -229,11 +228,11 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
                 context: grpc.ServicerContext) -> Ticket:
         """Queue the documents; their quotes are found on the batcher's thread right after the
         parse (``service.batching``). Raises ``QueueFull`` or ``WorkDropped``."""
-        scorer = self._quote_scorer
+        pipeline = self._pipeline
 
         def find_quotes(index: int, parsed: ParsedDocument) -> Attribution:
             started = time.perf_counter()
-            attribution = extractor.extract(parsed, scorer)
+            attribution = pipeline.extract(parsed)
             self._metrics.observe_document(
                 len(documents[index].text), len(parsed.words),
                 [quote.type.value for quote in attribution.quotes],

@@ -13,7 +13,7 @@ import pytest
 
 from clients.client import QuoteClient
 from service.attribution.extractor import extract
-from service.nlp.models import resolve_models
+from service.pipeline import load_parser
 from service.nlp.pipeline import DocumentParser
 from service.server import QuoteServer, create_server
 from service.settings import Settings
@@ -34,7 +34,7 @@ TEST_SETTINGS = Settings(host=HOST, port=0, metrics_port=0, max_document_chars=5
 def parser() -> DocumentParser:
     """The bundled models, loaded once for the whole run (loading takes ~10 s); two batches at
     once, as the server's default."""
-    return DocumentParser(resolve_models(), torch_threads=1, parallel_batches=2)
+    return load_parser()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from service.nlp import evaluate
+from devtools import evaluate_models as evaluate
 from service.nlp.models import BUNDLED_DIR, load_pipeline, resolve_models
 
 ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "soleimani-article.txt"

@@ -22,7 +22,7 @@ from clients.evaluation import evaluate, load_gold
 from devtools import train_quote_scorer as training
 from service.attribution.extractor import extract
 from service.attribution.scorer import QuoteScorer
-from service.nlp.models import QUOTE_SCORER_FILE, load_quote_scorer
+from service.pipeline import QUOTE_SCORER_MODEL as QUOTE_SCORER_FILE, load_attribution_models
 
 DATA = Path(__file__).parent / "data"
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
@@ -35,7 +35,7 @@ DEV_MARGIN = 0.01
 
 @pytest.fixture(scope="module")
 def scorer() -> QuoteScorer:
-    return load_quote_scorer()
+    return load_attribution_models().scorer
 
 
 def test_the_shipped_model_loads_from_the_package(scorer):

@@ -67,7 +67,8 @@ _SHIPPED = object()  # the shipped speaker ranker, if its file is there
 
 def extract(doc: ParsedDocument, scorer: "QuoteScorer | None" = None,
             boundaries: "BoundaryModel | None" = _SHIPPED,  # type: ignore[assignment]
-            proposer: "ProposalModel | None" = _SHIPPED) -> Attribution:  # type: ignore[assignment]
+            proposer: "ProposalModel | None" = _SHIPPED,  # type: ignore[assignment]
+            ranker: SpeakerRanker | None = _SHIPPED) -> Attribution:  # type: ignore[assignment]
     """Every quote in ``doc`` (a parsed document and its text), with its speaker (chosen among
     candidate mentions by the shipped speaker ranker, ``speakers.ranking``).
 
@@ -77,10 +78,12 @@ def extract(doc: ParsedDocument, scorer: "QuoteScorer | None" = None,
     quotes' content boundaries are then redrawn by ``boundaries`` (``service.attribution.
     boundaries``; by default the shipped model, None keeps the rules' boundaries). ``proposer``
     adds the learned proposals (``proposals``; by default the shipped model where there is a
-    scorer to filter them, none without one: alone they are right about a third of the time)."""
+    scorer to filter them, none without one: alone they are right about a third of the time).
+    ``ranker``: the speaker ranker (``speakers.ranking``), by default the shipped one. The
+    service hands every model in from one place (``service.pipeline``)."""
     if proposer is _SHIPPED and scorer is None:
         proposer = None
-    attribution = extract_with_candidates(doc, proposer=proposer)[0]
+    attribution = extract_with_candidates(doc, ranker=ranker, proposer=proposer)[0]
     if scorer is not None:
         attribution = scorer.apply(doc, attribution)
     if boundaries is _SHIPPED:

@@ -8,7 +8,7 @@ the trees are walked with numpy arrays, all quotes of a document and all trees a
 
 ``confidence`` is the calibrated probability that the quote is a real quote (matches a gold
 quote by the shared scoring rule); quotes below the model's keep threshold are dropped.
-The model is loaded in one place (``service.nlp.models.load_quote_scorer``) and handed to
+The model is loaded in one place (``service.pipeline.load_attribution_models``) and handed to
 ``extractor.extract``; without it the extractor answers with its rules alone.
 """
 
@@ -16,56 +16,17 @@ from __future__ import annotations
 
 import json
 import math
-from bisect import bisect_right
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
+
+from service.attribution.trees import IsotonicCurve, TreeEnsemble, feature_matrix
 
 from service.attribution.features import DocumentContext, quote_features
 from service.document import ParsedDocument
 from service.attribution.spans import Attribution, SpeakerEntry
 
 FORMAT = "quote-scorer/1"
-
-
-class _Forest:
-    """All trees as flat arrays (node k of tree t at ``offsets[t] + k``), walked together: each
-    step moves every (quote, tree) pair one level down, so a document's quotes cost a few array
-    operations per level instead of a Python loop per node."""
-
-    def __init__(self, trees: list[dict]) -> None:
-        offsets, at = [], 0
-        for tree in trees:
-            offsets.append(at)
-            at += len(tree["value"])
-        self.roots = np.array(offsets, dtype=np.int64)
-        cat = lambda key, dtype: np.array([v for t in trees for v in t[key]], dtype=dtype)  # noqa: E731
-        shift = np.array([o for t, o in zip(trees, offsets) for _ in t["value"]], dtype=np.int64)
-        feature = cat("feature", np.int64)
-        self.is_leaf = feature < 0
-        self.feature = np.where(self.is_leaf, 0, feature)
-        self.threshold = cat("threshold", np.float64)
-        self.missing_left = cat("missing_left", bool)
-        # children as global indices; a leaf points at itself, so walking on changes nothing
-        index = np.arange(len(feature), dtype=np.int64)
-        self.left = np.where(self.is_leaf, index, cat("left", np.int64) + shift)
-        self.right = np.where(self.is_leaf, index, cat("right", np.int64) + shift)
-        self.value = cat("value", np.float64)
-        self.n_trees = len(trees)
-
-    def raw_scores(self, x) -> "list[float]":
-        """The sum of the trees' leaf values for each row of ``x`` (quotes by features)."""
-        n = x.shape[0]
-        if n == 0 or self.n_trees == 0:
-            return [0.0] * n
-        node = np.broadcast_to(self.roots, (n, self.n_trees)).copy()
-        rows = np.arange(n)[:, None]
-        while not self.is_leaf[node].all():
-            v = x[rows, self.feature[node]]
-            go_left = np.where(np.isnan(v), self.missing_left[node], v <= self.threshold[node])
-            node = np.where(go_left, self.left[node], self.right[node])
-        return self.value[node].sum(axis=1).tolist()
 
 
 class QuoteScorer:
@@ -79,10 +40,9 @@ class QuoteScorer:
         self._index = {name: i for i, name in enumerate(self.feature_names)}
         self.baseline = float(model["baseline"])
         self.trees = model["trees"]
-        self._forest = _Forest(self.trees)
+        self._forest = TreeEnsemble(self.trees)
         calibration = model.get("calibration") or {}
-        self._cal_x: list[float] = list(calibration.get("x", ()))
-        self._cal_y: list[float] = list(calibration.get("y", ()))
+        self._curve = IsotonicCurve(calibration.get("x", ()), calibration.get("y", ()))
         self.threshold = float(model["threshold"])
         self.version = str(model.get("version", ""))
 
@@ -92,13 +52,7 @@ class QuoteScorer:
 
     def matrix(self, rows: list[dict[str, float]]):
         """Quotes by the model's features (absent features are 0)."""
-        x = np.zeros((len(rows), len(self.feature_names)))
-        for r, features in enumerate(rows):
-            for name, value in features.items():
-                i = self._index.get(name)
-                if i is not None:
-                    x[r, i] = value
-        return x
+        return feature_matrix(rows, self._index)
 
     def raw_probabilities(self, rows: list[dict[str, float]]) -> list[float]:
         """The ensemble's own probabilities, before calibration."""
@@ -110,16 +64,7 @@ class QuoteScorer:
 
     def calibrate(self, p: float) -> float:
         """The isotonic curve fitted on cross-validated predictions (linear between its points)."""
-        xs, ys = self._cal_x, self._cal_y
-        if not xs:
-            return p
-        if p <= xs[0]:
-            return ys[0]
-        if p >= xs[-1]:
-            return ys[-1]
-        i = bisect_right(xs, p) - 1
-        x0, x1, y0, y1 = xs[i], xs[i + 1], ys[i], ys[i + 1]
-        return y0 if x1 == x0 else y0 + (y1 - y0) * (p - x0) / (x1 - x0)
+        return self._curve(p)
 
     def probability(self, features: dict[str, float]) -> float:
         return self.calibrate(self.raw_probability(features))

@@ -8,9 +8,7 @@ Order of preference:
 
 Nothing is downloaded unless ``download_official_models`` is called (``quotes-server --download-models``).
 
-The learned quote scorer (``service/models/attribution/quote_scorer.json``, plain JSON numbers,
-no pickle) is loaded here too, by ``load_quote_scorer``: the server and ``service.api`` hand it
-to the extractor.
+The attribution room's learned layers are loaded by ``service.pipeline.load_attribution_models``.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 BUNDLED_DIR = Path(__file__).resolve().parents[1] / "models" / "en"
-QUOTE_SCORER_FILE = Path(__file__).resolve().parents[1] / "models" / "attribution" / "quote_scorer.json"
 PROCESSORS = "tokenize,pos,lemma,depparse"
 
 
@@ -137,16 +134,3 @@ def load_pipeline(spec: ModelSpec, *, use_gpu: bool = False, batch_tokens: int =
     # Same parses in well under half the time (service/nlp/fastpath).
     fastpath.install(pipeline, batch_tokens)
     return pipeline
-
-
-def load_quote_scorer(path: str | os.PathLike | None = None):
-    """The learned quote scorer shipped in this package (or the model file at ``path``).
-
-    Read only from this package's own file (or one the operator names): it is plain JSON,
-    parsed into numbers, never unpickled."""
-    from service.attribution.scorer import QuoteScorer
-
-    scorer = QuoteScorer.load(Path(path) if path else QUOTE_SCORER_FILE)
-    log.info("quote scorer: %d trees over %d features, keep threshold %.2f",
-             len(scorer.trees), len(scorer.feature_names), scorer.threshold)
-    return scorer

@@ -30,6 +30,7 @@ from functools import cache
 from pathlib import Path
 
 from service.attribution import lexicon
+from service.attribution.trees import TreeEnsemble, feature_matrix, sigmoid
 from service.document import ParsedDocument, Word
 from service.attribution.spans import QuoteType, Resolution, Span
 from service.attribution.speakers.heads import antecedent_of_relative
@@ -380,63 +381,36 @@ class SpeakerRanker:
         return index
 
     @property
-    def _trees_sum(self):
-        """All trees as one compiled Python function of the feature list: the same comparisons
-        and the same sum, in order, as calling each Tree (four times faster; ranking is most of
-        extraction's time otherwise)."""
-        function = self.__dict__.get("_compiled")
-        if function is None:
-            function = _compile_trees(self.trees)
-            object.__setattr__(self, "_compiled", function)
-        return function
+    def _ensemble(self) -> TreeEnsemble:
+        """The trees in the learned layers' one runtime (``service.attribution.trees``), built
+        on first use and kept on this ranker."""
+        ensemble = self.__dict__.get("_trees_runtime")
+        if ensemble is None:
+            ensemble = TreeEnsemble([{"feature": t.feature, "threshold": t.threshold, "left": t.left,
+                                      "right": t.right, "value": t.value} for t in self.trees])
+            object.__setattr__(self, "_trees_runtime", ensemble)
+        return ensemble
+
+    def logits(self, rows: list[dict[str, float]]) -> list[float]:
+        """Each candidate's logit (rows of features), all candidates and trees at once."""
+        return [self.baseline + s for s in self._ensemble.raw_scores(feature_matrix(rows, self._index))]
 
     def logit(self, features: dict[str, float]) -> float:
-        x = [0.0] * len(self.features)
-        index = self._index
-        for name, value in features.items():
-            k = index.get(name)
-            if k is not None:
-                x[k] = value
-        return self.baseline + self._trees_sum(x)
+        return self.logits([features])[0]
 
     def confidence(self, logit: float) -> float:
         a, b = self.calibration
-        return _sigmoid(a * logit + b)
+        return sigmoid(a * logit + b)
 
     def choose(self, options: list[Candidate]) -> Candidate | None:
         """The best candidate (ties: the chain's answer, then the earlier mention)."""
-        for c in options:
-            c.score = self.logit(c.features)
         if not options:
             return None
+        for c, score in zip(options, self.logits([c.features for c in options])):
+            c.score = score
         return max(options, key=lambda c: (round(c.score, 9), "chain" in c.sources, -c.head.index))
 
 
-def _compile_trees(trees: tuple[Tree, ...]):
-    """Python source with one conditional expression per tree, summed in tree order; built only
-    from ints and floats (``repr`` round-trips them), so nothing from the file becomes code."""
-    def expression(tree: Tree, node: int) -> str:
-        if tree.left[node] < 0:
-            return repr(float(tree.value[node]))
-        return (f"({expression(tree, tree.left[node])} if x[{int(tree.feature[node])}] <= "
-                f"{float(tree.threshold[node])!r} else {expression(tree, tree.right[node])})")
-
-    lines = ["def trees_sum(x):", "    total = 0"]
-    lines += [f"    total += {expression(tree, 0)}" for tree in trees]
-    lines.append("    return total")
-    namespace: dict = {}
-    exec(compile("\n".join(lines), "<speaker-ranker trees>", "exec"), namespace)  # noqa: S102
-    return namespace["trees_sum"]
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-@cache
 @cache
 def load_ranker(path: Path = MODEL_PATH) -> SpeakerRanker | None:
     """The shipped speaker ranker, read once per path (``extract`` asks for it for every

@@ -1,7 +1,7 @@
 """Score the English models on UD English-EWT with Stanza's scorer (the CoNLL 2018 shared-task
 evaluator that Stanza 1.15 imports from udtools: ``stanza.models.common.utils.ud_scores``).
 
-    python -m service.nlp.evaluate [--split test|dev] [--models DIR] [--threads N]
+    python -m devtools.evaluate_models [--split test|dev] [--models DIR] [--threads N]
                                    [--max-sentences N] [--json]
 
 Two ways:
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from service.nlp import precision
     from service.nlp.models import load_pipeline, resolve_models
-    from service.nlp.pipeline import DocumentParser
+    from service.pipeline import load_parser
 
     spec = resolve_models(bundled_dir=args.models) if args.models else resolve_models()
     sentences = read_treebank(args.split, args.max_sentences)
@@ -164,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     chosen = precision.use(nlp, args.precision)
     gold_tokens = evaluate_gold_tokens(nlp, sentences, pred_file)
     gold_tokens["predicted_conllu"] = str(pred_file)
-    raw_text = evaluate_raw_text(DocumentParser(spec, torch_threads=args.threads,
-                                                precision=chosen), sentences)
+    raw_text = evaluate_raw_text(load_parser(bundled_dir=args.models, torch_threads=args.threads,
+                                             parse_precision=chosen, parallel_batches=1), sentences)
     report = {
         "split": args.split, "sentences": len(sentences), "words": gold_tokens["words"],
         "models": {"name": spec.name, "version": spec.version, "source": spec.source,
