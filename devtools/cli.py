@@ -9,6 +9,7 @@
     quotes-dev render-monitoring     regenerate the dashboard JSON and the PrometheusRule
     quotes-dev render-dashboard ...  the dashboard's panels as a PNG from a running Prometheus
     quotes-dev gen-proto [--check]   regenerate the gRPC code from proto/
+    quotes-dev readme-example [--check]  regenerate README.md's example output (examples/article.txt)
     quotes-dev train-quote-scorer    train the learned quote scorer on PolNeAR train (threshold on dev)
     quotes-dev train-boundaries      train the learned content boundaries (PolNeAR train)
     quotes-dev train-proposals       train the learned proposals (phrases the rules miss)
@@ -35,6 +36,8 @@ COMMANDS = {
                           "regenerate the Grafana dashboard and the PrometheusRule"),
     "render-dashboard": ("devtools.render_dashboard", "dashboard panels to PNG via Prometheus"),
     "gen-proto": ("devtools.gen_proto", "regenerate the gRPC code from proto/"),
+    "readme-example": ("devtools.readme_example",
+                       "regenerate README.md's example output from examples/article.txt"),
     "train-quote-scorer": ("devtools.train_quote_scorer",
                            "train the learned quote scorer (keep/drop, confidence) on gold quotes"),
     "train-boundaries": ("devtools.train_boundaries",
