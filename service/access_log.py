@@ -5,8 +5,10 @@ JSON log format (``--log-format json``) has them as keys. At high volume a token
 the lines to ``per_second`` (bursts of as many); the next line that passes says how many were
 left out (``suppressed``), so counts stay right in aggregate while the log stays readable.
 
-The servicer tells the interceptor what a call carried with ``note``; the interceptor's wrapper and
-the handler run in the same thread, so a context variable links them.
+The interceptor (``service.interceptors.AccessLogInterceptor``) opens a call's ``CallFacts`` and
+writes its line; the servicer and the token check add to it with ``note`` and ``note_client``.
+The interceptor's wrapper and the handler run in the same thread, so a context variable links
+them.
 """
 
 from __future__ import annotations
@@ -15,13 +17,7 @@ import contextvars
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import grpc
-
-from service.interception import observed, wrap_handler
 
 log = logging.getLogger("quotes.access")
 
@@ -36,6 +32,17 @@ class CallFacts:
 
 _current: contextvars.ContextVar[CallFacts | None] = contextvars.ContextVar(
     "quotes_call_facts", default=None)
+
+
+def begin() -> CallFacts:
+    """Open the current call's facts (the interceptor, as a call starts)."""
+    facts = CallFacts()
+    _current.set(facts)
+    return facts
+
+
+def end() -> None:
+    _current.set(None)
 
 
 def note_client(name: str) -> None:
@@ -76,41 +83,21 @@ class _TokenBucket:
             return suppressed
 
 
-class AccessLogInterceptor(grpc.ServerInterceptor):
-    """Logs every call of the service (health and reflection calls are left out)."""
+class AccessLog:
+    """Writes calls' lines, at most ``per_second`` of them (see the module docstring)."""
 
-    def __init__(self, per_second: float, service_prefix: str = "/quotes.") -> None:
+    def __init__(self, per_second: float) -> None:
         self._bucket = _TokenBucket(per_second)
-        self._prefix = service_prefix
 
-    def intercept_service(self, continuation: Callable, handler_call_details: Any):
-        handler = continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or not method.startswith(self._prefix):
-            return handler
-        return wrap_handler(handler, lambda behavior: self._logged(behavior, handler, method))
-
-    def _logged(self, behavior: Callable, handler: grpc.RpcMethodHandler, method: str) -> Callable:
-        def start(_context: grpc.ServicerContext) -> tuple[CallFacts, float]:
-            facts = CallFacts()
-            _current.set(facts)
-            return facts, time.perf_counter()
-
-        def end(context: grpc.ServicerContext, state: tuple[CallFacts, float],
-                code: grpc.StatusCode) -> None:
-            _current.set(None)
-            suppressed = self._bucket.take()
-            if suppressed is None:
-                return
-            facts, started = state
-            fields = {"method": method.rsplit("/", 1)[-1], "code": code.name,
-                      "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                      "peer": context.peer(), "documents": facts.documents,
-                      "characters": facts.characters, "quotes": facts.quotes}
-            if facts.client:
-                fields["client"] = facts.client
-            if suppressed:
-                fields["suppressed"] = suppressed
-            log.info(" ".join(f"{key}={value}" for key, value in fields.items()), extra=fields)
-
-        return observed(handler, behavior, start=start, end=end)
+    def write(self, method: str, code: str, seconds: float, peer: str, facts: CallFacts) -> None:
+        suppressed = self._bucket.take()
+        if suppressed is None:
+            return
+        fields = {"method": method, "code": code, "duration_ms": round(seconds * 1000, 1),
+                  "peer": peer, "documents": facts.documents, "characters": facts.characters,
+                  "quotes": facts.quotes}
+        if facts.client:
+            fields["client"] = facts.client
+        if suppressed:
+            fields["suppressed"] = suppressed
+        log.info(" ".join(f"{key}={value}" for key, value in fields.items()), extra=fields)

@@ -15,7 +15,7 @@ from conftest import TEST_SETTINGS, TEXT, scrape, sample, wait_until
 from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
 from service.metrics import Metrics
-from service.server import UnexpectedErrorInterceptor
+from service.interceptors import MetricsInterceptor, UnexpectedErrorInterceptor
 
 TOO_LONG = "x" * (TEST_SETTINGS.max_document_chars + 1)
 
@@ -158,7 +158,7 @@ def test_unexpected_exceptions_become_internal_without_details():
     """The interceptor chain the server uses, around handlers that crash."""
     metrics = Metrics()
     server = grpc.server(futures.ThreadPoolExecutor(2),
-                         interceptors=[metrics.interceptor(), UnexpectedErrorInterceptor()])
+                         interceptors=[MetricsInterceptor(metrics), UnexpectedErrorInterceptor()])
     server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("test.Crash", {
         "Unary": grpc.unary_unary_rpc_method_handler(_failing),
         "Stream": grpc.unary_stream_rpc_method_handler(_failing_stream),
