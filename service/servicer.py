@@ -119,11 +119,15 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
         unit = self._check_unit(request.offset_unit, violations)
         for index, document in enumerate(request.documents):
             self._check_document(document, f"documents[{index}]", violations)
-        total = sum(len(document.text) for document in request.documents)
+        # Documents too long on their own have their violation already; the call's bound only
+        # speaks when the acceptable ones are too many together (one document: never).
+        total = sum(len(document.text) for document in request.documents
+                    if len(document.text) <= self._settings.max_document_chars)
         if total > self._settings.max_call_chars:
             violations.add("documents", "CALL_TOO_LONG",
                            f"{total} characters in all; at most {self._settings.max_call_chars} "
-                           "per call (split the batch)")
+                           "per call (split the batch, or raise the server's --max-call-chars / "
+                           "QUOTES_MAX_CALL_CHARS)")
         violations.raise_if_any(context)
         if not request.documents:
             return pb.BatchExtractQuotesResponse()
@@ -235,7 +239,9 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
                            "text is empty or only whitespace" if text else "text is empty")
         elif len(text) > limit:
             violations.add(f"{field}.text", "TEXT_TOO_LONG",
-                           f"text has {len(text)} characters; at most {limit} are accepted")
+                           f"text has {len(text)} characters; at most {limit} are accepted "
+                           f"(the server's max_document_chars: split the text, or raise it with "
+                           f"--max-document-chars / QUOTES_MAX_DOCUMENT_CHARS)")
 
     # --- the work ------------------------------------------------------------------------------
 
