@@ -154,7 +154,7 @@ class Metrics:
         self._http, _thread = start_http_server(port, addr=host or "0.0.0.0",
                                                 registry=self.registry)
         bound = self._http.server_port
-        log.info("metrics on http://%s:%d/metrics", host or "0.0.0.0", bound)
+        log.info("metrics on %s", metrics_url(host, bound))
         return bound
 
     def stop_http(self) -> None:
@@ -162,3 +162,14 @@ class Metrics:
         if http is not None:
             http.shutdown()
             http.server_close()
+
+
+def metrics_url(host: str, port: int) -> str:
+    """The /metrics address as a URL one can open: a wildcard host (all interfaces) becomes
+    localhost, an IPv6 literal gets its brackets ("http://:::9464" opens nothing)."""
+    host = host.strip("[]")
+    if host in ("", "0.0.0.0", "::"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/metrics"
