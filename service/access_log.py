@@ -5,10 +5,12 @@ JSON log format (``--log-format json``) has them as keys. At high volume a token
 the lines to ``per_second`` (bursts of as many); the next line that passes says how many were
 left out (``suppressed``), so counts stay right in aggregate while the log stays readable.
 
-The interceptor (``service.interceptors.AccessLogInterceptor``) opens a call's ``CallFacts`` and
-writes its line; the servicer and the token check add to it with ``note`` and ``note_client``.
-The interceptor's wrapper and the handler run in the same thread, so a context variable links
-them.
+The interceptor (``service.interceptors.AccessLogInterceptor``) opens a call's ``CallFacts``,
+counts the documents and characters of the requests as they arrive (so a call refused by
+validation, authentication or a full queue still says what it sent) and writes its line; the
+servicer adds the quotes found with ``note_quotes``, the token check the client's name with
+``note_client``. The interceptor's wrapper and the handler run in the same thread, so a context
+variable links them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger("quotes.access")
 
@@ -29,9 +32,26 @@ class CallFacts:
     quotes: int = 0
     client: str = ""  # the authenticated client's name (service.security), if any
 
+    def count_sent(self, message: Any) -> None:
+        """Add a request message's documents and their characters (nothing for messages
+        without documents, such as malformed ones)."""
+        fields = getattr(getattr(message, "DESCRIPTOR", None), "fields_by_name", {})
+        if "documents" in fields:
+            documents = list(message.documents)
+        elif "document" in fields and message.HasField("document"):
+            documents = [message.document]
+        else:
+            return
+        self.documents += len(documents)
+        self.characters += sum(len(document.text) for document in documents)
+
 
 _current: contextvars.ContextVar[CallFacts | None] = contextvars.ContextVar(
     "quotes_call_facts", default=None)
+
+
+def current() -> CallFacts | None:
+    return _current.get()
 
 
 def begin() -> CallFacts:
@@ -52,13 +72,11 @@ def note_client(name: str) -> None:
         facts.client = name
 
 
-def note(documents: int, characters: int, quotes: int) -> None:
-    """Add to the current call's counts (no-op outside an intercepted call)."""
+def note_quotes(count: int) -> None:
+    """Add quotes found to the current call's (no-op outside an intercepted call)."""
     facts = _current.get()
     if facts is not None:
-        facts.documents += documents
-        facts.characters += characters
-        facts.quotes += quotes
+        facts.quotes += count
 
 
 class _TokenBucket:

@@ -159,13 +159,27 @@ class AccessLogInterceptor(grpc.ServerInterceptor):
         def start(_context: grpc.ServicerContext) -> tuple[access_log.CallFacts, float]:
             return access_log.begin(), time.perf_counter()
 
+        def counted(requests: Iterator, facts: access_log.CallFacts) -> Iterator:
+            for request in requests:  # (on the servicer's stream-reader thread)
+                facts.count_sent(request)
+                yield request
+
+        def counting(request_or_iterator: Any, context: grpc.ServicerContext):
+            facts = access_log.current()  # before the handler runs: refused calls count too
+            if facts is not None:
+                if handler.request_streaming:
+                    request_or_iterator = counted(request_or_iterator, facts)
+                else:
+                    facts.count_sent(request_or_iterator)
+            return behavior(request_or_iterator, context)
+
         def end(context: grpc.ServicerContext, state: tuple[access_log.CallFacts, float],
                 code: grpc.StatusCode) -> None:
             access_log.end()
             facts, started = state
             self._log.write(name, code.name, time.perf_counter() - started, context.peer(), facts)
 
-        return observed(handler, behavior, start=start, end=end)
+        return observed(handler, counting, start=start, end=end)
 
 
 # --- token authentication --------------------------------------------------------------------

@@ -292,7 +292,7 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
         try:
             for index, attribution in ticket.results(_deadline(context)):
                 document = documents[index]
-                access_log.note(1, len(document.text), len(attribution.quotes))
+                access_log.note_quotes(len(attribution.quotes))
                 responses[index] = to_proto(response_cls, document, attribution, unit,
                                             self._model)
         except WorkDropped as dropped:
