@@ -5,8 +5,12 @@ JSON log format (``--log-format json``) has them as keys. At high volume a token
 the lines to ``per_second`` (bursts of as many); the next line that passes says how many were
 left out (``suppressed``), so counts stay right in aggregate while the log stays readable.
 
-The servicer tells the interceptor what a call carried with ``note``; the interceptor's wrapper and
-the handler run in the same thread, so a context variable links them.
+The interceptor (``service.interceptors.AccessLogInterceptor``) opens a call's ``CallFacts``,
+counts the documents and characters of the requests as they arrive (so a call refused by
+validation, authentication or a full queue still says what it sent) and writes its line; the
+servicer adds the quotes found with ``note_quotes``, the token check the client's name with
+``note_client``. The interceptor's wrapper and the handler run in the same thread, so a context
+variable links them.
 """
 
 from __future__ import annotations
@@ -15,13 +19,8 @@ import contextvars
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import grpc
-
-from service.interception import observed, wrap_handler
 
 log = logging.getLogger("quotes.access")
 
@@ -33,9 +32,37 @@ class CallFacts:
     quotes: int = 0
     client: str = ""  # the authenticated client's name (service.security), if any
 
+    def count_sent(self, message: Any) -> None:
+        """Add a request message's documents and their characters (nothing for messages
+        without documents, such as malformed ones)."""
+        fields = getattr(getattr(message, "DESCRIPTOR", None), "fields_by_name", {})
+        if "documents" in fields:
+            documents = list(message.documents)
+        elif "document" in fields and message.HasField("document"):
+            documents = [message.document]
+        else:
+            return
+        self.documents += len(documents)
+        self.characters += sum(len(document.text) for document in documents)
+
 
 _current: contextvars.ContextVar[CallFacts | None] = contextvars.ContextVar(
     "quotes_call_facts", default=None)
+
+
+def current() -> CallFacts | None:
+    return _current.get()
+
+
+def begin() -> CallFacts:
+    """Open the current call's facts (the interceptor, as a call starts)."""
+    facts = CallFacts()
+    _current.set(facts)
+    return facts
+
+
+def end() -> None:
+    _current.set(None)
 
 
 def note_client(name: str) -> None:
@@ -45,13 +72,11 @@ def note_client(name: str) -> None:
         facts.client = name
 
 
-def note(documents: int, characters: int, quotes: int) -> None:
-    """Add to the current call's counts (no-op outside an intercepted call)."""
+def note_quotes(count: int) -> None:
+    """Add quotes found to the current call's (no-op outside an intercepted call)."""
     facts = _current.get()
     if facts is not None:
-        facts.documents += documents
-        facts.characters += characters
-        facts.quotes += quotes
+        facts.quotes += count
 
 
 class _TokenBucket:
@@ -76,41 +101,21 @@ class _TokenBucket:
             return suppressed
 
 
-class AccessLogInterceptor(grpc.ServerInterceptor):
-    """Logs every call of the service (health and reflection calls are left out)."""
+class AccessLog:
+    """Writes calls' lines, at most ``per_second`` of them (see the module docstring)."""
 
-    def __init__(self, per_second: float, service_prefix: str = "/quotes.") -> None:
+    def __init__(self, per_second: float) -> None:
         self._bucket = _TokenBucket(per_second)
-        self._prefix = service_prefix
 
-    def intercept_service(self, continuation: Callable, handler_call_details: Any):
-        handler = continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or not method.startswith(self._prefix):
-            return handler
-        return wrap_handler(handler, lambda behavior: self._logged(behavior, handler, method))
-
-    def _logged(self, behavior: Callable, handler: grpc.RpcMethodHandler, method: str) -> Callable:
-        def start(_context: grpc.ServicerContext) -> tuple[CallFacts, float]:
-            facts = CallFacts()
-            _current.set(facts)
-            return facts, time.perf_counter()
-
-        def end(context: grpc.ServicerContext, state: tuple[CallFacts, float],
-                code: grpc.StatusCode) -> None:
-            _current.set(None)
-            suppressed = self._bucket.take()
-            if suppressed is None:
-                return
-            facts, started = state
-            fields = {"method": method.rsplit("/", 1)[-1], "code": code.name,
-                      "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                      "peer": context.peer(), "documents": facts.documents,
-                      "characters": facts.characters, "quotes": facts.quotes}
-            if facts.client:
-                fields["client"] = facts.client
-            if suppressed:
-                fields["suppressed"] = suppressed
-            log.info(" ".join(f"{key}={value}" for key, value in fields.items()), extra=fields)
-
-        return observed(handler, behavior, start=start, end=end)
+    def write(self, method: str, code: str, seconds: float, peer: str, facts: CallFacts) -> None:
+        suppressed = self._bucket.take()
+        if suppressed is None:
+            return
+        fields = {"method": method, "code": code, "duration_ms": round(seconds * 1000, 1),
+                  "peer": peer, "documents": facts.documents, "characters": facts.characters,
+                  "quotes": facts.quotes}
+        if facts.client:
+            fields["client"] = facts.client
+        if suppressed:
+            fields["suppressed"] = suppressed
+        log.info(" ".join(f"{key}={value}" for key, value in fields.items()), extra=fields)

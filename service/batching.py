@@ -69,33 +69,59 @@ class WorkDropped(Exception):
 
 
 class Ticket:
-    """One call's documents in the queue; the call takes their parses from here as they finish."""
+    """One call's documents in the queue; the call takes their results from here as they finish.
+
+    The batcher completes it through ``deliver`` and ``fail`` only; the call reads it through
+    ``results`` and may ``cancel`` it."""
 
     def __init__(self, count: int, gone: Callable[[], str | None],
-                 on_cancel: Callable[["Ticket"], None],
-                 assemble: Callable[[int, list[Piece]], ParsedDocument],
-                 then: Callable[[int, ParsedDocument], Any] | None = None) -> None:
-        self.gone = gone
+                 on_cancel: Callable[["Ticket"], None]) -> None:
+        self.gone = gone  # why the caller no longer waits ("cancelled", "deadline"), or None
         self._on_cancel = on_cancel
-        self._assemble = assemble
-        self._then = then
         self._cond = threading.Condition()
         self._ready: deque[tuple[int, Any]] = deque()
         self._remaining = count
-        self._error: WorkDropped | BaseException | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the ticket ended early (``WorkDropped`` or the batcher's error), or None."""
+        return self._error
 
     @property
     def dropped(self) -> bool:
         return self._error is not None
 
+    def done(self) -> bool:
+        """Whether every document was delivered or the ticket failed."""
+        with self._cond:
+            return self._error is not None or not self._remaining
+
+    def deliver(self, index: int, result: Any) -> None:
+        """Document ``index`` is done (ignored once the ticket failed)."""
+        with self._cond:
+            if self._error is None:
+                self._ready.append((index, result))
+                self._remaining -= 1
+                self._cond.notify_all()
+
+    def fail(self, error: BaseException) -> bool:
+        """End the ticket with ``error``, unless it already ended; True if this call ended it."""
+        with self._cond:
+            if self._error is None and self._remaining:
+                self._error = error
+                self._ready.clear()
+                self._cond.notify_all()
+                return True
+            return False
+
     def cancel(self, reason: str = "cancelled") -> None:
         """Give up on the documents not parsed yet: they leave the queue now."""
-        if self._fail(WorkDropped(reason)):
+        if self.fail(WorkDropped(reason)):
             self._on_cancel(self)
 
     def results(self, deadline: float | None = None) -> Iterator[tuple[int, Any]]:
-        """(document index, its ParsedDocument or what ``then`` made of it) as each document is
-        done, until all are.
+        """(document index, its result) as each document is done, until all are.
 
         Raises ``WorkDropped`` once the ticket is cancelled or ``deadline`` (``time.monotonic``)
         passes, and the batcher's own error if parsing failed."""
@@ -119,37 +145,6 @@ class Ticket:
                 return
             yield item
 
-    def _complete(self, index: int, pieces: list[Piece]) -> None:
-        """Join a parsed document and run ``then`` on it (on the batcher thread); a failure
-        there fails this call alone."""
-        if self.dropped:
-            return
-        try:
-            result: Any = self._assemble(index, pieces)
-            if self._then is not None:
-                result = self._then(index, result)
-        except BaseException as exc:  # noqa: BLE001 - raised to the caller by ``results``
-            log.exception("finishing document %d of a call failed", index)
-            self._fail(exc)
-            return
-        self._deliver(index, result)
-
-    def _deliver(self, index: int, result: Any) -> None:
-        with self._cond:
-            if self._error is None:
-                self._ready.append((index, result))
-                self._remaining -= 1
-                self._cond.notify_all()
-
-    def _fail(self, error: BaseException) -> bool:
-        with self._cond:
-            if self._error is None and self._remaining:
-                self._error = error
-                self._ready.clear()
-                self._cond.notify_all()
-                return True
-            return False
-
 
 @dataclass(eq=False)
 class _Queued:
@@ -157,7 +152,8 @@ class _Queued:
 
     ticket: Ticket
     index: int
-    chars: int
+    text: str
+    then: Callable[[int, ParsedDocument], Any] | None  # the call's finishing stage
     pieces: list[Piece]
     piece_words: list[int]
     enqueued: float
@@ -165,6 +161,10 @@ class _Queued:
     parsed: int = 0  # pieces back from batches
     left_queue: bool = False  # dropped before all its pieces were taken
     released: bool = False  # its documents and characters no longer count against the bounds
+
+    @property
+    def chars(self) -> int:
+        return len(self.text)
 
     @property
     def words_left(self) -> int:
@@ -190,7 +190,7 @@ class Batcher:
         self._chars = 0
         self._closed = False
         self._seconds_per_word = 1 / 3000  # running estimate per thread, for the retry delay
-        self.threads = max(1, getattr(parser, "parallel_batches", 1))
+        self.threads = max(1, parser.parallel_batches)
         self._idle = 0  # batcher threads waiting for work
         self._threads = [threading.Thread(target=self._run, name=f"batcher-{n}", daemon=True)
                          for n in range(self.threads)]
@@ -218,8 +218,7 @@ class Batcher:
             self._documents += len(texts)
             self._chars += chars
             self._gauges()
-        ticket = Ticket(len(texts), gone, self._withdraw,
-                        lambda index, pieces: self._parser.assemble(pieces, texts[index]), then)
+        ticket = Ticket(len(texts), gone, self._withdraw)
         try:
             # Tokenizing and sentence splitting are rules only: done on the caller's thread.
             queued = []
@@ -229,7 +228,7 @@ class Batcher:
                     self._metrics.work_dropped.labels(reason=reason).inc(len(texts))
                     raise WorkDropped(reason)
                 pieces = self._parser.segment(text, self._piece_words)
-                queued.append(_Queued(ticket, index, len(text), pieces,
+                queued.append(_Queued(ticket, index, text, then, pieces,
                                       [piece.words for piece in pieces], time.monotonic()))
         except BaseException:
             with self._cond:
@@ -337,7 +336,7 @@ class Batcher:
                 self._seconds_per_word = 0.8 * self._seconds_per_word + 0.2 * seconds_per_word
             for queued, _piece in batch:
                 if error is not None:
-                    queued.ticket._fail(error)
+                    queued.ticket.fail(error)
                 queued.parsed += 1
                 if queued.parsed == len(queued.pieces):
                     self._release_document(queued)
@@ -345,7 +344,23 @@ class Batcher:
                 elif queued.left_queue and queued.parsed == queued.taken:
                     self._release_document(queued)  # dropped while these pieces were parsed
         for queued in parsed:  # outside the lock: the other threads go on taking batches
-            queued.ticket._complete(queued.index, queued.pieces)
+            self._complete(queued)
+
+    def _complete(self, queued: _Queued) -> None:
+        """Join a parsed document, run its call's ``then`` on it and deliver the result; a
+        failure there fails that call alone."""
+        ticket = queued.ticket
+        if ticket.dropped:
+            return
+        try:
+            result: Any = self._parser.assemble(queued.pieces, queued.text)
+            if queued.then is not None:
+                result = queued.then(queued.index, result)
+        except BaseException as exc:  # noqa: BLE001 - raised to the caller by ``results``
+            log.exception("finishing document %d of a call failed", queued.index)
+            ticket.fail(exc)
+            return
+        ticket.deliver(queued.index, result)
 
     # --- bookkeeping (under self._cond) --------------------------------------------------------
 
@@ -359,7 +374,7 @@ class Batcher:
         for ticket in {queued.ticket for queued in self._queue}:
             reason = ticket.gone()
             if reason:
-                ticket._fail(WorkDropped(reason))
+                ticket.fail(WorkDropped(reason))
         self._remove(lambda queued: queued.ticket.dropped)
 
     def _remove(self, which: Callable[[_Queued], bool]) -> None:
@@ -375,7 +390,7 @@ class Batcher:
         self._queue = kept
 
     def _drop(self, queued: _Queued, reason: str) -> None:
-        queued.ticket._fail(WorkDropped(reason))
+        queued.ticket.fail(WorkDropped(reason))
         queued.left_queue = True
         if queued.taken == queued.parsed:
             self._release_document(queued)
@@ -404,5 +419,5 @@ class Batcher:
 
 
 def _reason(ticket: Ticket) -> str:
-    error = ticket._error
+    error = ticket.error
     return error.reason if isinstance(error, WorkDropped) else "error"

@@ -6,7 +6,7 @@ without clashing over metric names.
 The gRPC series follow go-grpc-prometheus (``grpc_server_started_total``,
 ``grpc_server_handled_total{grpc_code}``, ``grpc_server_handling_seconds``,
 ``grpc_server_msg_received_total``, ``grpc_server_msg_sent_total``; labels ``grpc_type``,
-``grpc_service``, ``grpc_method``). They come from a small interceptor here rather than
+``grpc_service``, ``grpc_method``). They come from ``service.interceptors.MetricsInterceptor`` rather than
 py-grpc-prometheus 0.8, which never counts streaming-response calls as handled, counts no
 ``started`` for client-streaming calls, and times only unary responses.
 """
@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
 from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, Histogram,
                                PlatformCollector, ProcessCollector, start_http_server)
-
-from service.interception import observed, wrap_handler
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +154,7 @@ class Metrics:
         self._http, _thread = start_http_server(port, addr=host or "0.0.0.0",
                                                 registry=self.registry)
         bound = self._http.server_port
-        log.info("metrics on http://%s:%d/metrics", host or "0.0.0.0", bound)
+        log.info("metrics on %s", metrics_url(host, bound))
         return bound
 
     def stop_http(self) -> None:
@@ -167,59 +163,13 @@ class Metrics:
             http.shutdown()
             http.server_close()
 
-    # --- gRPC ---------------------------------------------------------------------------------
 
-    def interceptor(self) -> grpc.ServerInterceptor:
-        return _MetricsInterceptor(self)
-
-
-def _rpc_type(handler: grpc.RpcMethodHandler) -> str:
-    if handler.request_streaming and handler.response_streaming:
-        return "bidi_stream"
-    if handler.request_streaming:
-        return "client_stream"
-    if handler.response_streaming:
-        return "server_stream"
-    return "unary"
-
-
-class _MetricsInterceptor(grpc.ServerInterceptor):
-    def __init__(self, metrics: Metrics) -> None:
-        self._m = metrics
-
-    def intercept_service(self, continuation: Callable, handler_call_details: Any):
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
-        service, _, method = handler_call_details.method.lstrip("/").rpartition("/")
-        labels = {"grpc_type": _rpc_type(handler), "grpc_service": service or "unknown",
-                  "grpc_method": method}
-        return wrap_handler(handler, lambda behavior: self._instrument(behavior, handler, labels))
-
-    def _instrument(self, behavior: Callable, handler: grpc.RpcMethodHandler,
-                    labels: dict[str, str]) -> Callable:
-        m = self._m
-        received = m.msg_received.labels(**labels)
-
-        def counted(requests: Iterator) -> Iterator:
-            for request in requests:
-                received.inc()
-                yield request
-
-        def counting(request_or_iterator: Any, context: grpc.ServicerContext):
-            if handler.request_streaming:
-                request_or_iterator = counted(request_or_iterator)
-            else:
-                received.inc()
-            return behavior(request_or_iterator, context)
-
-        def start(_context: grpc.ServicerContext) -> float:
-            m.rpc_started.labels(**labels).inc()
-            return time.perf_counter()
-
-        def end(_context: grpc.ServicerContext, started: float, code: grpc.StatusCode) -> None:
-            m.rpc_handled.labels(**labels, grpc_code=code.name).inc()
-            m.rpc_seconds.labels(**labels).observe(time.perf_counter() - started)
-
-        return observed(handler, counting, start=start, end=end,
-                        response=m.msg_sent.labels(**labels).inc)
+def metrics_url(host: str, port: int) -> str:
+    """The /metrics address as a URL one can open: a wildcard host (all interfaces) becomes
+    localhost, an IPv6 literal gets its brackets ("http://:::9464" opens nothing)."""
+    host = host.strip("[]")
+    if host in ("", "0.0.0.0", "::"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/metrics"

@@ -5,7 +5,7 @@ certificate configuration at each new handshake, and it is read again when the c
 or client CA file changed (cert-manager rotates them in place), so no restart is needed. With a
 client CA, clients must present a certificate it signed.
 
-Tokens: ``TokenAuthInterceptor`` checks ``authorization: Bearer <token>`` against a file of
+Tokens: ``service.interceptors.TokenAuthInterceptor`` checks ``authorization: Bearer <token>`` against a file of
 hashed tokens, one client a line::
 
     # name  sha256(token) as hex                                          [allowed methods]
@@ -25,20 +25,17 @@ import hashlib
 import hmac
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import grpc
 
-from service import access_log
-from service.interception import wrap_handler
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Calls allowed without a token: orchestrators and load balancers probe health.
+# Calls allowed without a token (the interceptor): orchestrators and load balancers probe
+# health.
 OPEN_SERVICES = ("/grpc.health.v1.Health/",)
 
 
@@ -135,53 +132,6 @@ class TokenFile:
             if hmac.compare_digest(digest, client.token_sha256):
                 found = client
         return found
-
-
-class TokenAuthInterceptor(grpc.ServerInterceptor):
-    def __init__(self, tokens: TokenFile,
-                 abort: Callable[..., Any]) -> None:
-        self._tokens = tokens
-        self._abort = abort  # status.abort: AIP-193 status with an ErrorInfo
-
-    def intercept_service(self, continuation: Callable, handler_call_details: Any):
-        handler = continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or method.startswith(OPEN_SERVICES):
-            return handler
-        token = _bearer(handler_call_details.invocation_metadata)
-        client = self._tokens.client_for(token) if token else None
-        method_name = method.rsplit("/", 1)[-1]
-        if client is None:
-            code, reason = grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED"
-            message = ("missing bearer token (metadata 'authorization: Bearer <token>')"
-                       if not token else "unknown bearer token")
-        elif client.methods is not None and method_name not in client.methods:
-            code, reason = grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"
-            message = f"client {client.name!r} may not call {method_name}"
-        else:
-            return wrap_handler(handler, lambda behavior: _as_client(behavior, client.name))
-        abort = self._abort
-
-        def refuse(behavior: Callable) -> Callable:
-            def refused(request: Any, context: grpc.ServicerContext):
-                access_log.note_client(client.name if client else "")
-                abort(context, code, message, reason)
-            return refused
-        return wrap_handler(handler, refuse)
-
-
-def _as_client(behavior: Callable, name: str) -> Callable:
-    def call(request: Any, context: grpc.ServicerContext):
-        access_log.note_client(name)
-        return behavior(request, context)
-    return call
-
-
-def _bearer(metadata: Any) -> str:
-    for key, value in metadata or ():
-        if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
-            return value[len("Bearer "):].strip()
-    return ""
 
 
 def warn_if_open(settings: Settings) -> None:

@@ -26,9 +26,10 @@ from grpc_reflection.v1alpha import reflection
 from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
 from service import security
-from service.access_log import AccessLogInterceptor
 from service.batching import Batcher
-from service.interception import MalformedRequestInterceptor, wrap_handler
+from service.interceptors import (AccessLogInterceptor, MalformedRequestInterceptor,
+                                  MetricsInterceptor, TokenAuthInterceptor,
+                                  UnexpectedErrorInterceptor)
 from service.metrics import Metrics
 from service.nlp.pipeline import Parser
 from service.pipeline import (AttributionModels, QuotePipeline, build_pipeline,
@@ -47,47 +48,6 @@ _MESSAGE_OVERHEAD = 1 << 20
 _CONNECTION_AGE_GRACE_MS = 10 * 60 * 1000  # calls on an aged connection may still finish
 
 
-class UnexpectedErrorInterceptor(grpc.ServerInterceptor):
-    """Turns exceptions the servicer did not map into INTERNAL with a generic message.
-
-    Without it gRPC answers UNKNOWN with "Exception calling application: <message>", which leaks
-    internals to callers. The full traceback is logged here instead.
-    """
-
-    def intercept_service(self, continuation: Callable, handler_call_details: Any):
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
-        method = handler_call_details.method
-
-        def guard(context: grpc.ServicerContext, exc: Exception) -> None:
-            code = context.code()
-            if code is not None and code != grpc.StatusCode.OK:
-                return  # the servicer chose this status (context.abort): keep it
-            log.error("unexpected error in %s", method, exc_info=exc)
-            context.abort(grpc.StatusCode.INTERNAL, "internal error; the server logged the cause")
-
-        def wrap(behavior: Callable) -> Callable:
-            if handler.response_streaming:
-                def stream(request: Any, context: grpc.ServicerContext):
-                    try:
-                        yield from behavior(request, context)
-                    except Exception as exc:  # noqa: BLE001 - mapped to a status
-                        guard(context, exc)
-                        raise
-                return stream
-
-            def unary(request: Any, context: grpc.ServicerContext):
-                try:
-                    return behavior(request, context)
-                except Exception as exc:  # noqa: BLE001 - mapped to a status
-                    guard(context, exc)
-                    raise
-            return unary
-
-        return wrap_handler(handler, wrap)
-
-
 class QuoteServer:
     """A grpc.Server with its health status, metrics endpoint and model lifecycle."""
 
@@ -103,8 +63,7 @@ class QuoteServer:
         workers = settings.max_queued_documents + _EXTRA_THREADS
         access_log = ([AccessLogInterceptor(settings.access_log_per_second)]
                       if settings.access_log_per_second > 0 else [])
-        auth = ([security.TokenAuthInterceptor(security.TokenFile(settings.auth_tokens_file),
-                                               abort)]
+        auth = ([TokenAuthInterceptor(security.TokenFile(settings.auth_tokens_file), abort)]
                 if settings.auth_tokens_file else [])
         # The largest call accepted must fit: 4 UTF-8 bytes per character at worst.
         receive_limit = settings.max_call_chars * 4 + _MESSAGE_OVERHEAD
@@ -112,7 +71,7 @@ class QuoteServer:
         self._server = grpc.server(
             self._handlers,
             # Metrics outermost, so they see the status the error interceptor settles on.
-            interceptors=[self.metrics.interceptor(), *access_log, *auth,
+            interceptors=[MetricsInterceptor(self.metrics), *access_log, *auth,
                           UnexpectedErrorInterceptor(), MalformedRequestInterceptor(abort)],
             options=[("grpc.max_receive_message_length", receive_limit),
                      ("grpc.max_send_message_length", -1),

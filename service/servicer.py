@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import NoReturn
 
 import grpc
@@ -41,6 +42,41 @@ log = logging.getLogger(__name__)
 STREAM_WINDOW = 16
 _DEADLINE_SLACK = 0.05  # seconds
 _NO_DEADLINE = 10 * 365 * 86400.0  # seconds: more than this left means none was set
+
+
+# What a stream's reader thread hands the responding thread, in message order.
+@dataclass(frozen=True)
+class Admitted:
+    """A message's document is in the queue."""
+    document: pb.Document
+    unit: tuple[OffsetUnit, int]
+    ticket: Ticket
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A message failed validation: the stream ends with INVALID_ARGUMENT."""
+    violations: Violations
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The queue refused a message (QueueFull) or the server is shutting down (WorkDropped)."""
+    refusal: QueueFull | WorkDropped
+
+
+@dataclass(frozen=True)
+class StreamBroken:
+    """Reading the requests failed (the client cancelled, bad bytes)."""
+    error: Exception
+
+
+@dataclass(frozen=True)
+class StreamEnded:
+    """No more messages."""
+
+
+StreamEvent = Admitted | Invalid | Refused | StreamBroken | StreamEnded
 
 
 class QuoteServicer(pb_grpc.QuoteServiceServicer):
@@ -82,11 +118,15 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
         unit = self._check_unit(request.offset_unit, violations)
         for index, document in enumerate(request.documents):
             self._check_document(document, f"documents[{index}]", violations)
-        total = sum(len(document.text) for document in request.documents)
+        # Documents too long on their own have their violation already; the call's bound only
+        # speaks when the acceptable ones are too many together (one document: never).
+        total = sum(len(document.text) for document in request.documents
+                    if len(document.text) <= self._settings.max_document_chars)
         if total > self._settings.max_call_chars:
             violations.add("documents", "CALL_TOO_LONG",
                            f"{total} characters in all; at most {self._settings.max_call_chars} "
-                           "per call (split the batch)")
+                           "per call (split the batch, or raise the server's --max-call-chars / "
+                           "QUOTES_MAX_CALL_CHARS)")
         violations.raise_if_any(context)
         if not request.documents:
             return pb.BatchExtractQuotesResponse()
@@ -104,10 +144,10 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
         window: queue.Queue = queue.Queue(maxsize=STREAM_WINDOW)
         stop = threading.Event()
 
-        def put(item: tuple) -> bool:
+        def put(event: StreamEvent) -> bool:
             while not stop.is_set():
                 try:
-                    window.put(item, timeout=0.1)
+                    window.put(event, timeout=0.1)
                     return True
                 except queue.Full:
                     continue
@@ -121,34 +161,35 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
                     unit = self._check_unit(request.offset_unit, violations)
                     self._check_document(request.document, "document", violations)
                     if violations:
-                        put(("invalid", violations))
+                        put(Invalid(violations))
                         return
                     try:
                         ticket = self._submit(batcher, [request.document], context)
                     except (QueueFull, WorkDropped) as refusal:
-                        put(("refused", refusal))
+                        put(Refused(refusal))
                         return
-                    if not put(("ticket", request.document, unit, ticket)):
+                    if not put(Admitted(request.document, unit, ticket)):
                         ticket.cancel()
                         return
             except Exception as exc:  # noqa: BLE001 - the stream broke (cancelled, bad bytes)
-                put(("broken", exc))
+                put(StreamBroken(exc))
             finally:
-                put(("end",))
+                put(StreamEnded())
 
         def cancel_outstanding() -> None:
             stop.set()
             while True:
                 try:
-                    item = window.get_nowait()
+                    event = window.get_nowait()
                 except queue.Empty:
                     return
-                if item[0] == "ticket":
-                    item[3].cancel(_gone(context) or "cancelled")
+                if isinstance(event, Admitted):
+                    event.ticket.cancel(_gone(context) or "cancelled")
 
         context.add_callback(cancel_outstanding)
         threading.Thread(target=read, name="stream-reader", daemon=True).start()
-        def next_item() -> tuple:
+
+        def next_event() -> StreamEvent:
             # The call may end (cancel callback) while the reader waits for a message that
             # never comes: then nothing is put in the window, so look at ``stop`` now and then.
             while True:
@@ -156,27 +197,25 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
                     return window.get(timeout=0.5)
                 except queue.Empty:
                     if stop.is_set():
-                        return ("end",)
+                        return StreamEnded()
 
         try:
             while True:
-                item = next_item()
-                kind = item[0]
-                if kind == "ticket":
-                    _, document, unit, ticket = item
+                event = next_event()
+                if isinstance(event, Admitted):
                     with self._in_flight():
-                        [response] = self._collect(ticket, [document], unit, context,
-                                                   pb.StreamExtractQuotesResponse)
+                        [response] = self._collect(event.ticket, [event.document], event.unit,
+                                                   context, pb.StreamExtractQuotesResponse)
                     yield response
-                elif kind == "invalid":
-                    item[1].raise_if_any(context)
-                elif kind == "refused":
-                    self._refuse(item[1], context)
-                elif kind == "broken":
+                elif isinstance(event, Invalid):
+                    event.violations.raise_if_any(context)
+                elif isinstance(event, Refused):
+                    self._refuse(event.refusal, context)
+                elif isinstance(event, StreamBroken):
                     if context.is_active():
-                        raise item[1]
+                        raise event.error
                     return
-                else:
+                else:  # StreamEnded
                     return
         finally:
             cancel_outstanding()
@@ -199,7 +238,9 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
                            "text is empty or only whitespace" if text else "text is empty")
         elif len(text) > limit:
             violations.add(f"{field}.text", "TEXT_TOO_LONG",
-                           f"text has {len(text)} characters; at most {limit} are accepted")
+                           f"text has {len(text)} characters; at most {limit} are accepted "
+                           f"(the server's max_document_chars: split the text, or raise it with "
+                           f"--max-document-chars / QUOTES_MAX_DOCUMENT_CHARS)")
 
     # --- the work ------------------------------------------------------------------------------
 
@@ -250,7 +291,7 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
         try:
             for index, attribution in ticket.results(_deadline(context)):
                 document = documents[index]
-                access_log.note(1, len(document.text), len(attribution.quotes))
+                access_log.note_quotes(len(attribution.quotes))
                 responses[index] = to_proto(response_cls, document, attribution, unit,
                                             self._model)
         except WorkDropped as dropped:

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from service.metrics import MULTIPROC_ENV
+from service.metrics import MULTIPROC_ENV, metrics_url
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -210,8 +210,8 @@ def serve_workers(settings: Settings, workers: int) -> int:
                 http, _thread = start_http_server(settings.metrics_port,
                                                   addr=settings.metrics_host or "0.0.0.0",
                                                   registry=registry)
-                log.info("metrics of all workers on http://%s:%d/metrics",
-                         settings.metrics_host or "0.0.0.0", http.server_port)
+                log.info("metrics of all workers on %s",
+                         metrics_url(settings.metrics_host, http.server_port))
             status = _supervise(processes, readies, go, stop)
             for process in processes:
                 if process.is_alive():

@@ -13,7 +13,7 @@ import pytest
 from clients.client import QuoteClient
 from conftest import TEXT, sample, scrape, wait_until
 from quotes.v1 import quote_service_pb2 as pb
-from service.batching import Batcher, WorkDropped
+from service.batching import Batcher, Ticket, WorkDropped
 from service.metrics import Metrics
 
 ARTICLES = [
@@ -172,6 +172,45 @@ def test_closing_drops_queued_work(parser):
                for ticket in running)
     with pytest.raises(WorkDropped):
         batcher.submit([ARTICLES[2]], lambda: None)
+
+
+def test_a_ticket_is_completed_through_its_public_api():
+    withdrawn = []
+    ticket = Ticket(2, lambda: None, withdrawn.append)
+    ticket.deliver(1, "second")
+    assert not ticket.done()
+    ticket.deliver(0, "first")
+    assert ticket.done() and ticket.error is None and not ticket.fail(RuntimeError("late"))
+    assert list(ticket.results(time.monotonic() + 1)) == [(1, "second"), (0, "first")]
+
+    failed = Ticket(2, lambda: None, withdrawn.append)
+    failed.deliver(0, "first")
+    assert failed.fail(RuntimeError("parse failed")) and failed.done() and failed.dropped
+    failed.deliver(1, "ignored")
+    with pytest.raises(RuntimeError, match="parse failed"):
+        list(failed.results())
+    failed.cancel()
+    assert withdrawn == []  # already ended: nothing left to withdraw
+
+    cancelled = Ticket(1, lambda: None, withdrawn.append)
+    cancelled.cancel("deadline")
+    assert withdrawn == [cancelled] and cancelled.error.reason == "deadline"
+
+
+def test_a_failing_finishing_stage_fails_its_call_alone(parser):
+    batcher = Batcher(parser, Metrics(), max_delay=0.0)
+    try:
+        def broken(index, parsed):
+            raise ValueError("finishing failed")
+
+        failing = batcher.submit([ARTICLES[0]], lambda: None, broken)
+        fine = batcher.submit([ARTICLES[1]], lambda: None, lambda index, parsed: len(parsed.words))
+        with pytest.raises(ValueError, match="finishing failed"):
+            list(failing.results(time.monotonic() + 30))
+        [(index, words)] = list(fine.results(time.monotonic() + 30))
+        assert index == 0 and words > 0
+    finally:
+        batcher.close(30)
 
 
 def _request(text: str):

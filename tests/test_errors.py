@@ -10,12 +10,13 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from clients.cli import main as cli_main
 from clients.client import QuoteClient, describe_error
 from conftest import TEST_SETTINGS, TEXT, scrape, sample, wait_until
 from quotes.v1 import quote_service_pb2 as pb
 from quotes.v1 import quote_service_pb2_grpc as pb_grpc
 from service.metrics import Metrics
-from service.server import UnexpectedErrorInterceptor
+from service.interceptors import MetricsInterceptor, UnexpectedErrorInterceptor
 
 TOO_LONG = "x" * (TEST_SETTINGS.max_document_chars + 1)
 
@@ -158,7 +159,7 @@ def test_unexpected_exceptions_become_internal_without_details():
     """The interceptor chain the server uses, around handlers that crash."""
     metrics = Metrics()
     server = grpc.server(futures.ThreadPoolExecutor(2),
-                         interceptors=[metrics.interceptor(), UnexpectedErrorInterceptor()])
+                         interceptors=[MetricsInterceptor(metrics), UnexpectedErrorInterceptor()])
     server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("test.Crash", {
         "Unary": grpc.unary_unary_rpc_method_handler(_failing),
         "Stream": grpc.unary_stream_rpc_method_handler(_failing_stream),
@@ -219,6 +220,33 @@ def test_a_call_over_the_character_bound_is_refused_before_any_work(make_server)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert _details(caught.value)["violations"] == {"documents": "CALL_TOO_LONG"}
     assert sample(scrape(srv), "quotes_documents_processed_total") == 2
+
+
+def test_one_document_over_the_limit_is_told_how_to_raise_it(target, tmp_path, capsys):
+    """One document too long: one violation naming the field, the limit and the setting, not
+    the call's bound as well ("split the batch" cannot help one document)."""
+    too_long = "word " * 1200  # 6,000 characters: over 5,000 (TEST_SETTINGS), under the call's
+    with QuoteClient(target) as client:
+        with pytest.raises(grpc.RpcError) as caught:
+            client.extract_batch([too_long])
+    assert _details(caught.value)["violations"] == {"documents[0].text": "TEXT_TOO_LONG"}
+    message = caught.value.details()
+    assert message.startswith("documents[0].text: text has 6000 characters; at most 5000")
+    assert "--max-document-chars" in message and "QUOTES_MAX_DOCUMENT_CHARS" in message
+    assert "more field violations" not in message and "split the batch" not in message
+    path = tmp_path / "long.txt"
+    path.write_text(too_long, encoding="utf-8")
+    assert cli_main(["extract", str(path), "--target", target]) != 0
+    printed = capsys.readouterr().err
+    assert "--max-document-chars" in printed and "split the batch" not in printed
+
+
+def test_a_single_document_over_the_calls_bound_is_one_violation(make_server):
+    srv = make_server(max_call_chars=5000)  # = max_document_chars (TEST_SETTINGS)
+    with QuoteClient(f"127.0.0.1:{srv.port}", timeout=30) as client:
+        with pytest.raises(grpc.RpcError) as caught:
+            client.extract_batch(["x" * 7000])
+    assert _details(caught.value)["violations"] == {"documents[0].text": "TEXT_TOO_LONG"}
 
 
 def test_the_client_retries_a_full_queue_after_the_servers_pushback(make_server, parser):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import grpc
 import pytest
 
 from clients.client import QuoteClient
 from conftest import TEXT, scrape, sample
+from service.metrics import Metrics, metrics_url
 
 SERVICE = {"grpc_service": "quotes.v1.QuoteService"}
 
@@ -76,3 +79,22 @@ def test_a_call_is_parsed_in_batches_bounded_by_words(make_server, parser):
     assert words == 3 * len(parsed.words)
     assert batches >= 3 and sample(text, "quotes_parse_seconds_count") == \
         sample(text, "quotes_batch_words_count")
+
+
+@pytest.mark.parametrize("host, url", [
+    ("::", "http://localhost:9464/metrics"), ("[::]", "http://localhost:9464/metrics"),
+    ("0.0.0.0", "http://localhost:9464/metrics"), ("", "http://localhost:9464/metrics"),
+    ("127.0.0.1", "http://127.0.0.1:9464/metrics"), ("::1", "http://[::1]:9464/metrics"),
+    ("fd00::5", "http://[fd00::5]:9464/metrics"), ("metrics.local", "http://metrics.local:9464/metrics"),
+])
+def test_the_metrics_address_is_logged_as_a_url_one_can_open(host, url):
+    assert metrics_url(host, 9464) == url
+
+
+def test_the_started_endpoint_logs_its_url(caplog):
+    caplog.set_level(logging.INFO, logger="service.metrics")
+    metrics = Metrics()
+    port = metrics.start_http("0.0.0.0", 0)
+    metrics.stop_http()
+    assert f"metrics on http://localhost:{port}/metrics" in caplog.text
+

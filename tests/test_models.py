@@ -4,6 +4,7 @@ a score floor on UD English-EWT dev (the figure recorded in docs/MODELS.md)."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import socket
 from pathlib import Path
@@ -43,6 +44,13 @@ def test_bundled_models_load_offline(bundled_nlp):
     assert spec.resources_dir == BUNDLED_DIR
     doc = nlp([["Trump", "wrote", "a", "letter", "."]])
     assert [w.deprel for w in doc.sentences[0].words][:2] == ["nsubj", "root"]
+
+
+def test_bundled_models_load_without_stanza_warnings(caplog):
+    """A server's start-up log has no "Can not find package: default" from Stanza."""
+    with caplog.at_level(logging.WARNING, logger="stanza"):
+        load_pipeline(resolve_models(bundled_dir=BUNDLED_DIR))
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("stanza")]
 
 
 def _stand_in_official(root: Path, processors=("pos", "lemma", "depparse")) -> Path:

@@ -81,6 +81,9 @@ def _bundled_spec(bundled_dir: Path) -> ModelSpec:
         "lemma_model_path": files["lemma"],
         "depparse_model_path": files["depparse"],
         "depparse_pretrain_path": files["pretrain"],
+        # The processors name every model; without this Stanza also looks for a "default"
+        # package, which compact models have none of, and warns "Can not find package" at start.
+        "package": None,
     }
     # MODEL_VERSION is what a retraining bumps; resources.json repeats it for Stanza's layout.
     version_file = bundled_dir / "MODEL_VERSION"
