@@ -24,7 +24,7 @@ together share the work instead of waiting on a lock one after another.
   RESOURCE_EXHAUSTED with a retry delay.
 
 A document whose pieces are all parsed is joined into its ``ParsedDocument`` and handed to the
-call's ``then`` (the servicer finds its quotes there) on the batcher thread that parsed its last
+finishing stage given at construction (the server finds quotes there) on the batcher thread that parsed its last
 piece, so that Python work overlaps the other thread's torch work instead of competing for the
 GIL from one more thread per call; the call's own thread only converts the results.
 """
@@ -153,7 +153,6 @@ class _Queued:
     ticket: Ticket
     index: int
     text: str
-    then: Callable[[int, ParsedDocument], Any] | None  # the call's finishing stage
     pieces: list[Piece]
     piece_words: list[int]
     enqueued: float
@@ -176,8 +175,12 @@ class Batcher:
 
     def __init__(self, parser: Parser, metrics: Metrics, *, max_batch_words: int = 6000,
                  max_delay: float = 0.005, max_queued_documents: int = 256,
-                 max_queued_chars: int = 4_000_000) -> None:
+                 max_queued_chars: int = 4_000_000,
+                 finish: Callable[[ParsedDocument], Any] | None = None) -> None:
         self._parser = parser
+        # the finishing stage, run on each parsed document on the thread that parsed its last
+        # piece (the server finds its quotes there); tickets yield its results (else the parses)
+        self._finishing = finish
         self._metrics = metrics
         self.max_batch_words = max_batch_words
         self.max_delay = max_delay
@@ -199,12 +202,10 @@ class Batcher:
 
     # --- callers --------------------------------------------------------------------------------
 
-    def submit(self, texts: Sequence[str], gone: Callable[[], str | None],
-               then: Callable[[int, ParsedDocument], Any] | None = None) -> Ticket:
+    def submit(self, texts: Sequence[str], gone: Callable[[], str | None]) -> Ticket:
         """Queue ``texts`` (one call's documents) for parsing; ``gone()`` says why the caller no
-        longer waits ("cancelled", "deadline") or None; ``then(index, parsed)``, if given, runs
-        on each parsed document on the batcher thread, and the ticket yields its results.
-        Raises ``QueueFull`` or ``WorkDropped("shutdown")``."""
+        longer waits ("cancelled", "deadline") or None; the ticket yields each document's
+        finished result (``finish``). Raises ``QueueFull`` or ``WorkDropped("shutdown")``."""
         chars = sum(len(text) for text in texts)
         with self._cond:
             if self._closed:
@@ -228,7 +229,7 @@ class Batcher:
                     self._metrics.work_dropped.labels(reason=reason).inc(len(texts))
                     raise WorkDropped(reason)
                 pieces = self._parser.segment(text, self._piece_words)
-                queued.append(_Queued(ticket, index, text, then, pieces,
+                queued.append(_Queued(ticket, index, text, pieces,
                                       [piece.words for piece in pieces], time.monotonic()))
         except BaseException:
             with self._cond:
@@ -347,15 +348,15 @@ class Batcher:
             self._complete(queued)
 
     def _complete(self, queued: _Queued) -> None:
-        """Join a parsed document, run its call's ``then`` on it and deliver the result; a
+        """Join a parsed document, run the finishing stage on it and deliver the result; a
         failure there fails that call alone."""
         ticket = queued.ticket
         if ticket.dropped:
             return
         try:
             result: Any = self._parser.assemble(queued.pieces, queued.text)
-            if queued.then is not None:
-                result = queued.then(queued.index, result)
+            if self._finishing is not None:
+                result = self._finishing(result)
         except BaseException as exc:  # noqa: BLE001 - raised to the caller by ``results``
             log.exception("finishing document %d of a call failed", queued.index)
             ticket.fail(exc)

@@ -34,7 +34,7 @@ from service.metrics import Metrics
 from service.nlp.pipeline import Parser
 from service.pipeline import (AttributionModels, QuotePipeline, build_pipeline,
                               load_attribution_models)
-from service.servicer import QuoteServicer
+from service.servicer import QuoteServicer, finishing_stage
 from service.status import abort
 from service.settings import Settings
 
@@ -133,11 +133,12 @@ class QuoteServer:
         settings = self.settings
         if self._batcher is not None:
             self._batcher.close()
+        pipeline = QuotePipeline(parser, self._attribution_models())
         self._batcher = Batcher(parser, self.metrics, max_batch_words=settings.max_batch_words,
                                 max_delay=settings.max_batch_delay_ms / 1000,
                                 max_queued_documents=settings.max_queued_documents,
-                                max_queued_chars=settings.max_queued_chars)
-        pipeline = QuotePipeline(parser, self._attribution_models())
+                                max_queued_chars=settings.max_queued_chars,
+                                finish=finishing_stage(pipeline, self.metrics))
         self._servicer.set_batcher(self._batcher, pipeline)
         spec = pipeline.spec
         self.metrics.set_model(spec.name, spec.version, spec.source)

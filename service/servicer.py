@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NoReturn
@@ -268,20 +268,8 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
     def _submit(self, batcher: Batcher, documents: Sequence[pb.Document],
                 context: grpc.ServicerContext) -> Ticket:
         """Queue the documents; their quotes are found on the batcher's thread right after the
-        parse (``service.batching``). Raises ``QueueFull`` or ``WorkDropped``."""
-        pipeline = self._pipeline
-
-        def find_quotes(index: int, parsed: ParsedDocument) -> Attribution:
-            started = time.perf_counter()
-            attribution = pipeline.extract(parsed)
-            self._metrics.observe_document(
-                len(documents[index].text), len(parsed.words),
-                [quote.type.value for quote in attribution.quotes],
-                time.perf_counter() - started)
-            return attribution
-
-        return batcher.submit([document.text for document in documents],
-                              lambda: _gone(context), find_quotes)
+        parse (``finishing_stage``). Raises ``QueueFull`` or ``WorkDropped``."""
+        return batcher.submit([document.text for document in documents], lambda: _gone(context))
 
     def _collect(self, ticket: Ticket, documents: Sequence[pb.Document],
                  unit: tuple[OffsetUnit, int], context: grpc.ServicerContext,
@@ -318,6 +306,19 @@ class QuoteServicer(pb_grpc.QuoteServiceServicer):
             yield
         finally:
             self._metrics.in_flight.dec()
+
+
+def finishing_stage(pipeline: QuotePipeline, metrics: Metrics) -> Callable[[ParsedDocument], Attribution]:
+    """What the batcher runs on each parsed document (given to it once, at construction): the
+    pipeline's extraction, counted in the document metrics."""
+    def find_quotes(parsed: ParsedDocument) -> Attribution:
+        started = time.perf_counter()
+        attribution = pipeline.extract(parsed)
+        metrics.observe_document(len(parsed.text), len(parsed.words),
+                                 [quote.type.value for quote in attribution.quotes],
+                                 time.perf_counter() - started)
+        return attribution
+    return find_quotes
 
 
 def _deadline(context: grpc.ServicerContext) -> float | None:

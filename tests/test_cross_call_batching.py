@@ -198,13 +198,16 @@ def test_a_ticket_is_completed_through_its_public_api():
 
 
 def test_a_failing_finishing_stage_fails_its_call_alone(parser):
-    batcher = Batcher(parser, Metrics(), max_delay=0.0)
-    try:
-        def broken(index, parsed):
+    # The finishing stage is given once, at construction; here it fails on one article only.
+    def finish(parsed):
+        if parsed.text == ARTICLES[0]:
             raise ValueError("finishing failed")
+        return len(parsed.words)
 
-        failing = batcher.submit([ARTICLES[0]], lambda: None, broken)
-        fine = batcher.submit([ARTICLES[1]], lambda: None, lambda index, parsed: len(parsed.words))
+    batcher = Batcher(parser, Metrics(), max_delay=0.0, finish=finish)
+    try:
+        failing = batcher.submit([ARTICLES[0]], lambda: None)
+        fine = batcher.submit([ARTICLES[1]], lambda: None)
         with pytest.raises(ValueError, match="finishing failed"):
             list(failing.results(time.monotonic() + 30))
         [(index, words)] = list(fine.results(time.monotonic() + 30))
