@@ -430,7 +430,7 @@ def _eval(args: argparse.Namespace) -> int:
         gold = load_gold(args.gold)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise _InputError(str(exc)) from None
-    pairs = []
+    pairs: list = []
     with _client(args) as client:
         for batch in _batches(gold, args.batch_size):
             responses = client.extract_batch(

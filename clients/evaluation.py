@@ -561,15 +561,15 @@ def evaluate(pairs: Iterable[tuple[GoldDocument, Sequence[PredictedQuote]]]) -> 
                                                speaker_correct(quote, found))
         _score_spans(counts, gold_doc, predicted, pairs_found)
         matched_predictions = set(by_gold.values())
-        for p, quote in enumerate(predicted):
-            if quote.confidence is not None:
-                bucket = bucket_of(quote.confidence)
+        for p, prediction in enumerate(predicted):
+            if prediction.confidence is not None:
+                bucket = bucket_of(prediction.confidence)
                 counts.bucket_predicted[bucket] += 1
                 counts.bucket_right[bucket] += p in right
-                counts.quote_calibration.add(quote.confidence, p in right)
+                counts.quote_calibration.add(prediction.confidence, p in right)
             if p not in matched_predictions:
-                errors.append(Error("spurious", gold_doc.id, quote.span, quote.text, quote.type,
-                                    predicted_speaker=_said_by(quote)))
+                errors.append(Error("spurious", gold_doc.id, prediction.span, prediction.text, prediction.type,
+                                    predicted_speaker=_said_by(prediction)))
     return Report(documents, counts, errors)
 
 

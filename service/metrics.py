@@ -109,7 +109,7 @@ class Metrics:
             self.work_dropped.labels(reason=reason)
         for quote_type in QUOTE_TYPES:
             self.quotes.labels(type=quote_type)
-        self._http = None
+        self._http: Any = None  # the metrics WSGI server while it runs
 
     def initialize_rpcs(self, service: Any) -> None:
         """Every method of ``service`` (a protobuf ServiceDescriptor) with every status code at

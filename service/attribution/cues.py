@@ -21,7 +21,10 @@ class CueLexicon:
 
     @classmethod
     def load(cls, path: Path = LEXICON_FILE) -> "CueLexicon":
-        reporting, manner, phrasal, phrasal_manner = set(), set(), set(), set()
+        reporting: set[str] = set()
+        manner: set[str] = set()
+        phrasal: set[tuple[str, str]] = set()
+        phrasal_manner: set[tuple[str, str]] = set()
         for raw in path.read_text(encoding="utf-8").splitlines():
             line = raw.split("#", 1)[0].strip().lower()
             if not line:

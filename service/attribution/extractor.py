@@ -387,7 +387,7 @@ def _parts(text: str, f: Found, regions: list[QuotedRegion]) -> list[Span]:
 
 # A line break and the opening mark of the quotation's next paragraph (a closing mark before
 # it, where the writer closed the paragraph).
-_PARAGRAPH_REOPENED = re.compile("[\u201d\"]?[ \t]*\n\s*[\u201c\"]")
+_PARAGRAPH_REOPENED = re.compile("[\u201d\"]?[ \t]*\n\\s*[\u201c\"]")
 
 
 def _source_mention(doc: ParsedDocument, f: Found, mention: Mention) -> Mention:

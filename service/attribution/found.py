@@ -5,6 +5,7 @@ clause becomes a find, typed by how much of it lies inside quote marks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from service.attribution import cues as cue_lexicon
 from service.attribution.clauses.clause import ReportedClause
@@ -12,6 +13,9 @@ from service.document import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion, find_quoted_regions
 from service.attribution.rules import Rule
 from service.attribution.spans import QuoteType, Span
+
+if TYPE_CHECKING:
+    from service.attribution.proposals import ProposalModel
 
 
 DIRECT_COVERAGE = 0.8  # share of a clause's letters inside quote marks that makes it DIRECT
@@ -66,7 +70,7 @@ class Work:
     cues: dict[int, cue_lexicon.CueMatch | None]
     found: list[Found] = field(default_factory=list)
     claimed_regions: set[int] = field(default_factory=set)
-    proposer: object = None  # the learned proposal model (``proposals.ProposalModel``), if any
+    proposer: ProposalModel | None = None  # the learned proposals (``proposals``), if any
 
     @classmethod
     def of(cls, doc: ParsedDocument) -> "Work":

@@ -24,7 +24,7 @@ from service.attribution.trees import IsotonicCurve, TreeEnsemble, feature_matri
 
 from service.attribution.features import DocumentContext, quote_features
 from service.document import ParsedDocument
-from service.attribution.spans import Attribution, SpeakerEntry
+from service.attribution.spans import Attribution, Quote, SpeakerEntry
 
 FORMAT = "quote-scorer/1"
 
@@ -80,7 +80,8 @@ class QuoteScorer:
     def apply(self, doc: ParsedDocument, attribution: Attribution) -> Attribution:
         """``attribution`` with the quotes below the threshold dropped and the others'
         confidence set to their probability."""
-        kept, dropped_by_speaker = [], {}
+        kept: list[Quote] = []
+        dropped_by_speaker: dict[str, int] = {}
         for quote, p in zip(attribution.quotes, self.score(doc, attribution)):
             if p >= self.threshold:
                 kept.append(replace(quote, confidence=round(min(0.99, max(0.01, p)), 3)))

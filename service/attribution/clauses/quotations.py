@@ -124,7 +124,7 @@ class QuotationPass:
                     rule: Rule, speaker: Word | None = None) -> int:
         doc, regions = self.doc, self.regions
         span = region.content
-        keys = (k,)
+        keys: tuple[int, ...] = (k,)
         # c) the other half of a split quote: "X," he said. "Y"  /  "X," he said, "Y"
         if _split_continuation(doc, regions, k, match.word, self.claimed, self.cues):
             span = Span(region.content.start, regions[k + 1].content.end)

@@ -323,7 +323,7 @@ class SpeakerResolver:
             elif len(mention.text) > len(entity.name) and not linked:
                 entity.name = mention.text
             if entity.gender is None and not mention.plural and entity.kind != SpeakerKind.ORGANIZATION:
-                entity.gender = lexicon.noun_gender(mention.head.lemma)  # 'the actress' 
+                entity.gender = lexicon.noun_gender(mention.head.lemma)  # 'the actress'
             entity.head_lemmas |= lemmas
             if entity.plural is None:
                 entity.plural = mention.plural
