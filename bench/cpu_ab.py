@@ -42,6 +42,12 @@ def main() -> None:
         "precision" in inspect.signature(DocumentParser).parameters else {}
     parser = DocumentParser(resolve_models(), torch_threads=1, **options)
     parser.parse(texts[:2])  # warm up
+    try:  # the rules as served (ranker, boundaries) where the checkout hands models in
+        from service.pipeline import QuotePipeline, load_attribution_models
+
+        extract = QuotePipeline(parser, load_attribution_models("off")).extract  # noqa: F811
+    except ImportError:  # older checkouts: extract(doc) loads its own
+        pass
     required = [p for p in inspect.signature(extract).parameters.values()
                 if p.default is inspect.Parameter.empty]
     takes_text = len(required) == 2  # 5876d2d: extract(doc, text)

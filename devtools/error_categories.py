@@ -341,8 +341,12 @@ class Version:
 
 
 def current_version() -> Version:
-    from service.attribution import cues, extractor
-    return Version("current", _on_stanza_docs(extractor.extract), Lexicon.of(cues))
+    from service.attribution import cues
+    from service.pipeline import QuotePipeline, load_attribution_models
+
+    # the rules as served without the quote scorer: speakers ranked, boundaries redrawn
+    rules = QuotePipeline(None, load_attribution_models("off"))
+    return Version("current", _on_stanza_docs(rules.extract), Lexicon.of(cues))
 
 
 def _required_parameters(function) -> int:

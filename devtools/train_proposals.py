@@ -48,7 +48,7 @@ def examples(name: str, eval_dir: Path, cache: Path):
     scorer = ex.scorer
     rows = []
     for k, (gold, doc) in enumerate(zip(documents, parsed)):
-        without = extractor.extract(doc, scorer, boundaries=None, proposer=None)
+        without = extractor.extract(doc, scorer, ranker=ex.pipeline.models.ranker)
         found_gold = {g for g, _ in match([q.span for q in gold.quotes],
                                           [(q.span.start, q.span.end) for q in without.quotes])}
         targets = [q.span for i, q in enumerate(gold.quotes) if i not in found_gold]

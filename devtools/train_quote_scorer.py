@@ -36,7 +36,7 @@ from clients.evaluation import GoldDocument, PredictedQuote, evaluate, load_gold
 from service.attribution import extractor
 from service.attribution.features import document_features
 from service.document import ParsedDocument
-from service.attribution.proposals import load_proposal_model
+from service.pipeline import load_attribution_models
 from service.attribution.scorer import FORMAT, QuoteScorer
 from service.attribution.spans import Attribution
 
@@ -96,11 +96,12 @@ def candidates(documents: list[GoldDocument], parsed: list[ParsedDocument],
     by fold (document k gets ``proposers[k % len(proposers)]``, one not trained on it); by
     default the shipped one."""
     out = Candidates(documents, [], [], [], [])
+    shipped = load_attribution_models()
     for k, (gold, doc) in enumerate(zip(documents, parsed)):
         # the finds as the scorer sees them at serving time: before the learned boundaries
         # (and with the learned proposals, which the service gives only to a scorer)
-        proposer = proposers[k % len(proposers)] if proposers else load_proposal_model()
-        attribution = extractor.extract(doc, boundaries=None, proposer=proposer)
+        proposer = proposers[k % len(proposers)] if proposers else shipped.proposer
+        attribution = extractor.extract(doc, proposer=proposer, ranker=shipped.ranker)
         matched, right = label(gold, attribution)
         out.attributions.append(attribution)
         out.features.append(document_features(doc, attribution))

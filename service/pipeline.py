@@ -40,8 +40,9 @@ class AttributionModels:
 
 
 def load_attribution_models(quote_scorer: str = "bundled") -> AttributionModels:
-    """The shipped learned layers. ``quote_scorer``: "bundled", "off" (the rules decide alone:
-    no scorer, so no proposals either) or a scorer model file (``--quote-scorer``)."""
+    """The shipped learned layers. ``quote_scorer``: "bundled", "off" (the rules decide which
+    quotes there are: no scorer, so no proposals either; speakers are still ranked and
+    boundaries redrawn) or a scorer model file (``--quote-scorer``)."""
     scorer = None
     if quote_scorer != "off":
         scorer = QuoteScorer.load(QUOTE_SCORER_MODEL if quote_scorer == "bundled" else Path(quote_scorer))

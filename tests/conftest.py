@@ -12,7 +12,7 @@ import grpc
 import pytest
 
 from clients.client import QuoteClient
-from service.attribution.extractor import extract
+from service.pipeline import QuotePipeline, load_attribution_models
 from service.pipeline import load_parser
 from service.nlp.pipeline import DocumentParser
 from service.server import QuoteServer, create_server
@@ -23,6 +23,12 @@ HOST = "127.0.0.1"
 # Quotes any extractor that follows the spec finds: direct speech with a named speaker.
 TEXT = ('"We will respond with force," Defense Secretary Mark Esper said on Friday.\n\n'
         'The officials said that the strike killed two commanders.')
+
+# The rules as the server runs them with --quote-scorer off (speaker ranker and learned
+# boundaries on, no scorer, no proposals), loaded once: ``RULES.extract(parsed)``. A quote
+# scorer's tests add theirs.
+RULES = QuotePipeline(None, load_attribution_models("off"))
+SHIPPED = QuotePipeline(None, load_attribution_models())
 
 # Test servers: small limits keep the bad-input cases cheap; short grace keeps shutdown quick.
 TEST_SETTINGS = Settings(host=HOST, port=0, metrics_port=0, max_document_chars=5000,
@@ -55,7 +61,7 @@ def run(parser: DocumentParser) -> Callable[[str], list]:
     tests/attribution/conftest.py: a second conftest module would shadow this one for the test
     modules that import helpers with ``from conftest import ...``."""
     def _run(text: str) -> list:
-        return extract(parser.parse([text])[0]).quotes
+        return RULES.extract(parser.parse([text])[0]).quotes
     return _run
 
 

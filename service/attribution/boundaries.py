@@ -22,7 +22,6 @@ annotators' boundary; an option is taken when that probability passes the model'
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
 from pathlib import Path
 
 from service.attribution import cues as cue_lexicon
@@ -252,9 +251,3 @@ class BoundaryModel:
                 text = doc.text[start:end]
                 quotes[i] = replace(quote, span=span, text=text, parts=[span], words=text)
         return replace(attribution, quotes=quotes)
-
-
-@cache
-def load_boundary_model(path: Path = MODEL_PATH) -> BoundaryModel | None:
-    """The shipped boundary model, or None where its file is absent (rules' boundaries stand)."""
-    return BoundaryModel.load(path) if path.is_file() else None

@@ -20,12 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from service.attribution import cues as cue_lexicon
 from service.attribution import lexicon
-from service.attribution.boundaries import BoundaryModel, load_boundary_model
-from service.attribution.proposals import ProposalModel, load_proposal_model
+from service.attribution.boundaries import BoundaryModel
+from service.attribution.proposals import ProposalModel
+from service.attribution.scorer import QuoteScorer
 from service.attribution.clauses.according_to import according_to_clause, according_to_phrase_end
 from service.attribution.clauses.nested import cut_nested_reports, leave_self_attributed_quotations
 from service.attribution.clauses.objects import naming_act, naming_content, object_content
@@ -39,13 +39,11 @@ from service.attribution.spans import Attribution, Cue, Quote, QuoteType, Resolu
 from service.attribution.speakers.heads import antecedent_of_relative, speaker_head, subject_by_surface
 from service.attribution.speakers.mentions import Mention, make_mention
 from service.attribution.speakers.ranking import (FALLBACK_CONFIDENCE, Candidate, QuoteContext,
-                                                  SpeakerRanker, candidates, load_ranker,
+                                                  SpeakerRanker, candidates,
                                                   name_counts_of)
 from service.attribution.speakers.resolution import SpeakerResolver
 from service.attribution.syntax import is_relative_word
 
-if TYPE_CHECKING:
-    from service.attribution.scorer import QuoteScorer
 
 
 NO_SPEAKER_CONFIDENCE = 0.2  # a quote whose cue has no speaker in reach is seldom right
@@ -62,46 +60,30 @@ PRONOUN_PENALTY = 0.3
 UNKNOWN_AGREEMENT_CONFIDENCE = 0.7
 
 
-_SHIPPED = object()  # the shipped speaker ranker, if its file is there
+def extract(doc: ParsedDocument, scorer: QuoteScorer | None = None,
+            boundaries: BoundaryModel | None = None, proposer: ProposalModel | None = None,
+            ranker: SpeakerRanker | None = None) -> Attribution:
+    """Every quote in ``doc`` (a parsed document and its text), with its speaker.
 
-
-def extract(doc: ParsedDocument, scorer: "QuoteScorer | None" = None,
-            boundaries: "BoundaryModel | None" = _SHIPPED,  # type: ignore[assignment]
-            proposer: "ProposalModel | None" = _SHIPPED,  # type: ignore[assignment]
-            ranker: SpeakerRanker | None = _SHIPPED) -> Attribution:  # type: ignore[assignment]
-    """Every quote in ``doc`` (a parsed document and its text), with its speaker (chosen among
-    candidate mentions by the shipped speaker ranker, ``speakers.ranking``).
-
-    With ``scorer`` (the learned quote scorer, ``service.attribution.scorer``) the rules' finds
-    are candidates: it drops those it judges not to be quotes and gives the others their
-    confidence. Without it, the rules decide alone and give their own confidence. The kept
-    quotes' content boundaries are then redrawn by ``boundaries`` (``service.attribution.
-    boundaries``; by default the shipped model, None keeps the rules' boundaries). ``proposer``
-    adds the learned proposals (``proposals``; by default the shipped model where there is a
-    scorer to filter them, none without one: alone they are right about a third of the time).
-    ``ranker``: the speaker ranker (``speakers.ranking``), by default the shipped one. The
-    service hands every model in from one place (``service.pipeline``)."""
-    if proposer is _SHIPPED and scorer is None:
-        proposer = None
+    The learned layers are handed in (``service.pipeline`` loads them once); each left out is
+    off. ``ranker`` (``speakers.ranking``) chooses each quote's speaker among candidate mentions
+    (without it the rules' own choice stands); ``proposer`` (``proposals``) adds phrases the
+    rules miss; ``scorer`` (``scorer``) drops the finds it judges not to be quotes and gives the
+    others their confidence (without it the rules give theirs); ``boundaries``
+    (``boundaries``) then redraws where the kept indirect and mixed contents start and end."""
     attribution = extract_with_candidates(doc, ranker=ranker, proposer=proposer)[0]
     if scorer is not None:
         attribution = scorer.apply(doc, attribution)
-    if boundaries is _SHIPPED:
-        boundaries = load_boundary_model()
     return boundaries.apply(doc, attribution) if boundaries is not None else attribution
 
 
-def extract_with_candidates(doc: ParsedDocument, ranker: SpeakerRanker | None = _SHIPPED,  # type: ignore[assignment]
-                            proposer: "ProposalModel | None" = _SHIPPED,  # type: ignore[assignment]
+def extract_with_candidates(doc: ParsedDocument, ranker: SpeakerRanker | None = None,
+                            proposer: ProposalModel | None = None,
                             ) -> tuple[Attribution, list[list[Candidate]]]:
-    """``extract``, plus each quote's speaker candidates (what the ranker is trained on).
-    ``ranker``: by default the shipped model; None keeps the rules' own choice of speaker.
-    ``proposer``: the learned proposals (``proposals``), by default the shipped model; None
-    finds with the rules alone."""
-    if ranker is _SHIPPED:
-        ranker = load_ranker()
+    """``extract`` before the scorer and the boundaries, plus each quote's speaker candidates
+    (what the ranker is trained on)."""
     work = Work.of(doc)
-    work.proposer = load_proposal_model() if proposer is _SHIPPED else proposer
+    work.proposer = proposer
     for _name, run in PASSES:
         run(work)
     # The rules' own answer first: how it resolved is part of what the ranker weighs.

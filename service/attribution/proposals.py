@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from service.attribution import cues as cue_lexicon
@@ -154,9 +153,3 @@ class ProposalModel:
                                 Span(c.head.start, c.head.end), speaker_head(doc, c.head, quoted=quoted),
                                 Rule.LEARNED, claimed))
         return out
-
-
-@cache
-def load_proposal_model(path: Path = MODEL_PATH) -> ProposalModel | None:
-    """The shipped proposal model, or None where its file is absent (the rules alone)."""
-    return ProposalModel.load(path) if path.is_file() else None

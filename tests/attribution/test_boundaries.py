@@ -5,7 +5,7 @@ are never (the speaker's own next act), and that a taken option moves only the c
 from __future__ import annotations
 
 from service.attribution.boundaries import (END_OPTION, MODEL_PATH, BoundaryModel,
-                                            load_boundary_model, options, blocked_spans)
+                                            options, blocked_spans)
 from service.attribution.extractor import extract
 from service.document import from_conllu
 
@@ -87,6 +87,6 @@ def test_the_speakers_next_act_is_never_proposed_as_content():
 
 
 def test_the_shipped_model_is_plain_json_trees():
-    model = load_boundary_model()
-    assert model is not None and MODEL_PATH.stat().st_size < 1_000_000
+    model = BoundaryModel.load()
+    assert MODEL_PATH.stat().st_size < 1_000_000
     assert 0.0 < model.threshold < 1.0 and model.trees.trees

@@ -8,8 +8,8 @@ from service.attribution import extractor
 from service.attribution.extractor import extract
 from service.attribution.found import Work
 from service.document import from_conllu
-from service.attribution.proposals import (FORMAT, MODEL_PATH, ProposalModel, candidates,
-                                           load_proposal_model)
+from service.attribution.proposals import (FORMAT, MODEL_PATH, candidates,
+                                           ProposalModel)
 from service.attribution.spans import QuoteType
 
 # 'The senator dismissed the report as a partisan attack.' ("dismiss" is no speech verb of the
@@ -85,6 +85,6 @@ def test_what_a_rule_found_is_never_proposed_again():
 
 
 def test_the_shipped_model_is_plain_json_trees():
-    model = load_proposal_model()
-    assert model is not None and MODEL_PATH.stat().st_size < 1_000_000
+    model = ProposalModel.load()
+    assert MODEL_PATH.stat().st_size < 1_000_000
     assert model.lemmas and 0.0 < model.threshold < 1.0

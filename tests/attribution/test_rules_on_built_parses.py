@@ -3,7 +3,7 @@ so these pin the rules themselves and do not move when the models change."""
 
 from __future__ import annotations
 
-from service.attribution.extractor import extract
+from conftest import RULES
 from service.document import from_conllu
 from service.attribution.spans import QuoteType, Resolution
 
@@ -61,7 +61,7 @@ ACCORDING = '''
 
 def _quotes(conllu: str):
     doc = from_conllu(conllu)
-    return doc, extract(doc).quotes
+    return doc, RULES.extract(doc).quotes
 
 
 def test_the_builder_lays_out_text_and_offsets():

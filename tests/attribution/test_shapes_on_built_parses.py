@@ -3,6 +3,7 @@ sentences (``parsed.from_conllu``): no model is loaded, so these pin the rules t
 
 from __future__ import annotations
 
+from conftest import RULES
 from service.attribution.extractor import extract
 from service.document import from_conllu
 from service.attribution.spans import QuoteType
@@ -10,7 +11,7 @@ from service.attribution.spans import QuoteType
 
 def _quotes(conllu: str):
     doc = from_conllu(conllu)
-    return doc, extract(doc).quotes
+    return doc, RULES.extract(doc).quotes
 
 
 def _parts(doc, quote) -> list[str]:
@@ -335,9 +336,9 @@ def test_a_trailing_participle_of_the_report_is_cut_by_the_rules_and_restored_by
     # The rules cut ', ending ...' (PolNeAR's annotators end there 320 times in 399); the
     # learned boundaries weigh this one and carry the report on to the sentence end.
     doc = from_conllu(CUT_AT_A_TRAILING_PARTICIPLE)
-    [rules] = extract(doc, boundaries=None).quotes
+    [rules] = extract(doc, ranker=RULES.models.ranker).quotes
     assert rules.text == "the council had approved the wall along the Mill River"
-    [quote] = extract(doc).quotes
+    [quote] = RULES.extract(doc).quotes
     assert quote.text == ("the council had approved the wall along the Mill River, ending a year of "
                           "argument over the flood plan")
 

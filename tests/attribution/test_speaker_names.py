@@ -3,7 +3,7 @@ for invented sentences (``parsed.from_conllu``): no model is loaded."""
 
 from __future__ import annotations
 
-from service.attribution.extractor import extract
+from conftest import RULES
 from service.document import from_conllu
 from service.attribution.spans import Resolution
 
@@ -223,7 +223,7 @@ UNKNOWN_GENDER = '''
 
 
 def _speakers(conllu: str):
-    attribution = extract(from_conllu(conllu))
+    attribution = RULES.extract(from_conllu(conllu))
     return [q.speaker for q in attribution.quotes], attribution.speakers
 
 

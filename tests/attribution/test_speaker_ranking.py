@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from service.attribution.speakers import ranking as speaker_ranking
+from conftest import RULES
 from service.attribution.extractor import extract_with_candidates
 from service.attribution.spans import SpeakerKind
 
@@ -16,6 +17,7 @@ from service.attribution.spans import SpeakerKind
 @pytest.fixture
 def run(parser):
     def _run(text: str, **kwargs):
+        kwargs.setdefault("ranker", RULES.models.ranker)  # the shipped ranker, as served
         return extract_with_candidates(parser.parse([text])[0], **kwargs)[0].quotes
     return _run
 

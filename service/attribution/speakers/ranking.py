@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from service.attribution import lexicon
@@ -411,10 +410,9 @@ class SpeakerRanker:
         return max(options, key=lambda c: (round(c.score, 9), "chain" in c.sources, -c.head.index))
 
 
-@cache
 def load_ranker(path: Path = MODEL_PATH) -> SpeakerRanker | None:
-    """The shipped speaker ranker, read once per path (``extract`` asks for it for every
-    document); None when the file is absent (rules alone)."""
+    """The speaker ranker at ``path`` (the shipped one by default; read once by
+    ``service.pipeline.load_attribution_models``); None when the file is absent."""
     if not path.exists():
         return None
     return SpeakerRanker.from_json(json.loads(path.read_text(encoding="utf-8")))
