@@ -16,7 +16,6 @@ was already exact costs one). Dev only reports.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 from clients.evaluation import load_gold, match, trimmed_content
 from devtools.snapshot import DEFAULT_CACHE, SHARED_EVAL, cached_parses
 from devtools.train_quote_scorer import (calibrate, cross_calibrated, cross_validated, export, fit,
-                                         feature_names, matrix)
+                                         feature_names, matrix, write_model)
 from service.attribution.boundaries import MODEL_PATH, BoundaryModel, candidates
 
 PARAMS = dict(learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=20,
@@ -100,8 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         taken = [(r, q) for r, q in zip(dev, p) if q >= threshold]
         print(f"dev: {len(dev)} options, {len(taken)} taken: {sum(r[1] for r, _ in taken)} now exact, "
               f"{sum(r[2] for r, _ in taken)} were exact (net {sum(r[1] - r[2] for r, _ in taken)})")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")
+    write_model(exported, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes)")
     return 0
 

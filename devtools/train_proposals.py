@@ -18,7 +18,6 @@ made by a model that never saw the document. Dev only reports.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from pathlib import Path
 from clients.evaluation import load_gold, match, overlap
 from devtools.snapshot import DEFAULT_CACHE, SHARED_EVAL, cached_parses
 from devtools.train_quote_scorer import (calibrate, cross_calibrated, cross_validated, export, fit,
-                                         feature_names, matrix)
+                                         feature_names, matrix, write_model)
 from service.attribution import extractor
 from service.attribution.found import Work
 from service.attribution.proposals import FORMAT, MODEL_PATH, ProposalModel, candidates, features
@@ -125,8 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fold_curve = calibrate(fold_model.predict_proba(x[train])[:, 1].tolist(), y[train].tolist())
             fold = export(fold_model, names, fold_curve, threshold, {**info, "fold": k})
             fold.update(format=FORMAT, lemmas=lemmas)
-            (args.folds_out / f"fold-{k}.json").write_text(json.dumps(fold, separators=(",", ":")) + "\n",
-                                                          encoding="utf-8")
+            write_model(fold, args.folds_out / f"fold-{k}.json")
         print(f"wrote {FOLDS} fold models to {args.folds_out}")
     if args.dev:
         dev = [r for r in examples(args.dev, args.eval_dir, args.cache) if r[3] in set(lemmas)]
@@ -135,8 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         taken = [r for r, q in zip(dev, p) if q >= threshold]
         print(f"dev: {len(dev)} candidates, {sum(r[1] for r in dev)} right; proposes "
               f"{sum(r[1] for r in taken)} right, {sum(1 - r[1] for r in taken)} wrong")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")
+    write_model(exported, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes)")
     return 0
 

@@ -38,6 +38,7 @@ from service.attribution.features import document_features
 from service.document import ParsedDocument
 from service.pipeline import load_attribution_models
 from service.attribution.scorer import FORMAT, QuoteScorer
+from service.attribution.trees import feature_matrix
 from service.attribution.spans import Attribution
 
 REPO = Path(__file__).resolve().parents[1]
@@ -153,16 +154,7 @@ def feature_names(features: list[dict[str, float]], min_count: int) -> list[str]
 
 
 def matrix(features: list[dict[str, float]], names: list[str]):
-    import numpy as np
-
-    index = {name: i for i, name in enumerate(names)}
-    x = np.zeros((len(features), len(names)))
-    for row, f in enumerate(features):
-        for name, value in f.items():
-            i = index.get(name)
-            if i is not None:
-                x[row, i] = value
-    return x
+    return feature_matrix(features, {name: i for i, name in enumerate(names)})
 
 
 def fit(x, y, params: dict):
