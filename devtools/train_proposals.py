@@ -54,7 +54,7 @@ def examples(name: str, eval_dir: Path, cache: Path):
         work = Work.of(doc)
         for _name, run in extractor.PASSES[:RULE_PASSES]:
             run(work)
-        for c in candidates(doc, work.found, None):
+        for c in candidates(doc, work.regions, work.found, None):
             span = (c.span.start, c.span.end)
             positive = any(overlap(span, t) >= 0.5 * min(span[1] - span[0], t[1] - t[0]) for t in targets)
             rows.append((features(doc, c), int(positive), k, c.head.lemma.lower()))

@@ -5,7 +5,7 @@ clause becomes a find, typed by how much of it lies inside quote marks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from service.attribution import cues as cue_lexicon
 from service.attribution.clauses.clause import ReportedClause
@@ -13,9 +13,6 @@ from service.document import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion, find_quoted_regions
 from service.attribution.rules import Rule
 from service.attribution.spans import QuoteType, Span
-
-if TYPE_CHECKING:
-    from service.attribution.proposals import ProposalModel
 
 
 DIRECT_COVERAGE = 0.8  # share of a clause's letters inside quote marks that makes it DIRECT
@@ -61,6 +58,13 @@ class Found:
         self.speaker_head = other.speaker_head
 
 
+class Proposer(Protocol):
+    """What proposes finds the rules missed (``proposals.ProposalModel``), as the passes see it."""
+
+    def propose(self, doc: ParsedDocument, found: list["Found"], regions: list[QuotedRegion],
+                claimed: set[int]) -> list["Found"]: ...
+
+
 @dataclass
 class Work:
     """What the passes share: the document, its quotation regions, each word's cue, the finds."""
@@ -70,7 +74,7 @@ class Work:
     cues: dict[int, cue_lexicon.CueMatch | None]
     found: list[Found] = field(default_factory=list)
     claimed_regions: set[int] = field(default_factory=set)
-    proposer: ProposalModel | None = None  # the learned proposals (``proposals``), if any
+    proposer: Proposer | None = None  # the learned proposals (``proposals.ProposalModel``), if any
 
     @classmethod
     def of(cls, doc: ParsedDocument) -> "Work":

@@ -24,6 +24,7 @@ from service.attribution import lexicon
 from service.attribution.clauses.clause import ReportedClause, contiguous, trim
 from service.attribution.found import Found, classify, quote_test
 from service.document import FINITE_XPOS, ParsedDocument, Word
+from service.attribution.quote_marks import QuotedRegion
 from service.attribution.rules import Rule
 from service.attribution.spans import Span
 from service.attribution.speakers.heads import speaker_head
@@ -46,12 +47,14 @@ class Candidate:
         return Span(self.words[0].start, self.words[-1].end)
 
 
-def candidates(doc: ParsedDocument, found: list[Found], lemmas: frozenset[str] | None) -> list[Candidate]:
+def candidates(doc: ParsedDocument, regions: list[QuotedRegion], found: list[Found],
+               lemmas: frozenset[str] | None) -> list[Candidate]:
     """Every phrase after a known head that no find covers (half of the shorter span, the
     scoring rule's overlap), unless the head already cues a find (its report is found: 'asked
     [the attorney] whether X' has no second one); ``lemmas`` None proposes after every verb and
-    noun (what training looks at)."""
-    quoted = quote_test_words(doc)
+    noun (what training looks at). ``regions``: the document's quotations (a head inside one is
+    someone's words, not a cue)."""
+    quoted = quote_test(regions)
     taken = [f.span for f in found]
     cues = {f.cue.index for f in found if f.cue is not None}
     out = []
@@ -73,13 +76,6 @@ def candidates(doc: ParsedDocument, found: list[Found], lemmas: frozenset[str] |
                 continue
             out.append(Candidate(head, child, words))
     return out
-
-
-def quote_test_words(doc: ParsedDocument):
-    """Whether a word lies inside quote marks (a head there is someone's words, not a cue)."""
-    from service.attribution.quote_marks import find_quoted_regions
-
-    return quote_test(find_quoted_regions(doc.text))
 
 
 def features(doc: ParsedDocument, c: Candidate) -> dict[str, float]:
@@ -136,9 +132,10 @@ class ProposalModel:
     def load(cls, path: str | Path = MODEL_PATH) -> "ProposalModel":
         return cls(json.loads(Path(path).read_text(encoding="utf-8")))
 
-    def propose(self, doc: ParsedDocument, found: list[Found], regions, claimed: set[int]) -> list[Found]:
+    def propose(self, doc: ParsedDocument, found: list[Found], regions: list[QuotedRegion],
+                claimed: set[int]) -> list[Found]:
         """Finds for the candidates the model keeps (typed by their quote marks, as the rules')."""
-        cands = candidates(doc, found, self.lemmas)
+        cands = candidates(doc, regions, found, self.lemmas)
         if not cands:
             return []
         probabilities = self.trees.probabilities([features(doc, c) for c in cands])

@@ -10,6 +10,7 @@ from service.attribution.found import Work
 from service.document import from_conllu
 from service.attribution.proposals import (FORMAT, MODEL_PATH, candidates,
                                            ProposalModel)
+from service.attribution.quote_marks import find_quoted_regions
 from service.attribution.spans import QuoteType
 
 # 'The senator dismissed the report as a partisan attack.' ("dismiss" is no speech verb of the
@@ -49,22 +50,22 @@ def _model(lemmas: list[str], take: bool) -> ProposalModel:
 def test_a_known_head_proposes_the_phrases_after_it():
     doc = from_conllu(DISMISSED)
     assert extract(doc, boundaries=None, proposer=None).quotes == []
-    texts = {doc.text[c.span.start:c.span.end] for c in candidates(doc, [], frozenset({"dismiss"}))}
+    texts = {doc.text[c.span.start:c.span.end] for c in candidates(doc, find_quoted_regions(doc.text), [], frozenset({"dismiss"}))}
     assert texts == {"the report", "a partisan attack"}
-    assert candidates(doc, [], frozenset({"reject"})) == []
+    assert candidates(doc, find_quoted_regions(doc.text), [], frozenset({"reject"})) == []
 
 
 def test_a_head_that_cues_a_find_proposes_nothing_more():
     # 'asked [the attorney] whether X': the rules found the report; the addressee is none
     doc = from_conllu(SAID)
-    assert [doc.text[c.span.start:c.span.end] for c in candidates(doc, [], frozenset({"say"}))] \
+    assert [doc.text[c.span.start:c.span.end] for c in candidates(doc, find_quoted_regions(doc.text), [], frozenset({"say"}))] \
         == ["the bridge would reopen in May"]
     [find] = [q for q in extract(doc, boundaries=None, proposer=None).quotes]
     assert find.cue.text == "said"
     work = Work.of(doc)
     for _name, run in extractor.PASSES[:2]:
         run(work)
-    assert candidates(doc, work.found, frozenset({"say"})) == []
+    assert candidates(doc, work.regions, work.found, frozenset({"say"})) == []
 
 
 def test_a_taken_proposal_is_a_quote_of_rule_learned_with_the_head_as_cue():
