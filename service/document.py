@@ -10,6 +10,7 @@ survive a change of parser.
 from __future__ import annotations
 
 import bisect
+from pathlib import Path
 from dataclasses import dataclass, field
 
 
@@ -164,3 +165,11 @@ STRAIGHT_DOUBLE = '"'
 STRAIGHT_SINGLE = "'"
 # Single-quote look-alikes the parser sees as a straight single mark.
 SINGLE_LOOKALIKES = frozenset({"\u201a", "\u201b", "\u2032"})  # ‚ ‛ ′
+
+
+def read_word_list(path: Path) -> frozenset[str]:
+    """A word list file: one word a line, lower-cased; blank lines and ``#`` comments skipped
+    (the format of the lexicon's lists and of the segmenter's)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines
+                     if line.strip() and not line.lstrip().startswith("#"))

@@ -33,9 +33,7 @@ DOUBLE_QUOTES = {document.STRAIGHT_DOUBLE, document.ASCII_OPENING, document.ASCI
 SINGLE_QUOTES = {document.STRAIGHT_SINGLE, *document.OPENING_SINGLE, *document.CLOSING_SINGLE}
 # Past and present forms of common speech verbs, as they follow a name in an attribution.
 # Speech verb forms after a name ('"Why?" asked Smith'): no sentence break before them.
-ATTRIBUTION_VERBS = frozenset(
-    line.strip().lower() for line in (Path(__file__).with_name("attribution_verbs.txt")).read_text(
-        encoding="utf-8").splitlines() if line.strip() and not line.lstrip().startswith("#"))
+ATTRIBUTION_VERBS = document.read_word_list(Path(__file__).with_name("attribution_verbs.txt"))
 NAME_JOINERS = {"the", "of", "'s", "\u2019s", "-", ".", "de", "van", "von", "al"}
 OPENING_ONLY = {document.ASCII_OPENING, *document.OPENING_DOUBLE, *document.OPENING_SINGLE}
 CLOSING_ONLY = {document.ASCII_CLOSING, *document.CLOSING_DOUBLE, *document.CLOSING_SINGLE}

@@ -18,6 +18,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from service.document import read_word_list
+
 FOLDER = Path(__file__).parent
 CUE_LEMMAS = FOLDER / "cue_lemmas.txt"
 FIRST_NAMES = FOLDER / "first_names.tsv"
@@ -38,9 +40,7 @@ def words(name: str) -> frozenset[str]:
     """The word list ``name`` (see ``LISTS``)."""
     if name not in LISTS:
         raise KeyError(f"no word list {name!r}; the lists are {', '.join(LISTS)}")
-    lines = (ELSEWHERE.get(name, FOLDER / f"{name}.txt")).read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines
-                     if line.strip() and not line.lstrip().startswith("#"))
+    return read_word_list(ELSEWHERE.get(name, FOLDER / f"{name}.txt"))
 
 
 @cache
