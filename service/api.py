@@ -26,8 +26,8 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent import futures
+from dataclasses import replace
 
-from service.attribution import extractor
 from service.attribution.spans import Attribution
 from service.pipeline import QuotePipeline, load_attribution_models, load_parser
 from service.settings import Settings
@@ -117,10 +117,9 @@ class Extractor:
         ``boundaries=False`` keeps the rules' content boundaries (what the boundary model
         is trained on)."""
         pipeline = self.pipeline
-        if boundaries:
-            return pipeline.extract(parsed)
-        m = pipeline.models
-        return extractor.extract(parsed, m.scorer, boundaries=None, proposer=m.proposer, ranker=m.ranker)
+        if not boundaries:
+            pipeline = QuotePipeline(pipeline.parser, replace(pipeline.models, boundaries=None))
+        return pipeline.extract(parsed)
 
     def _batch(self, texts: list[str]) -> list[Attribution]:
         return self.pipeline.run(texts)
