@@ -4,6 +4,7 @@ clause becomes a find, typed by how much of it lies inside quote marks."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -88,8 +89,21 @@ def inside_any(offset: int, regions: list[QuotedRegion]) -> bool:
 
 
 def quote_test(regions: list[QuotedRegion]):
-    """A predicate: does a word lie inside quote marks (then it is never a speaker or a cue)?"""
-    return lambda word: inside_any(word.start, regions)
+    """A predicate: does a word lie inside quote marks (then it is never a speaker or a cue)?
+    (``inside_any`` by bisection over the regions' contents, merged: asked of most words.)"""
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in sorted((r.content.start, r.content.end) for r in regions):
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)
+        elif start < end:
+            starts.append(start)
+            ends.append(end)
+
+    def quoted(word: Word) -> bool:
+        at = bisect_right(starts, word.start) - 1
+        return at >= 0 and word.start < ends[at]
+    return quoted
 
 
 def _letters(text: str, span: Span) -> int:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from service.attribution import lexicon
 from service.document import FINITE_XPOS, ParsedDocument, Word
@@ -40,7 +41,8 @@ class Entity:
     deictic: bool = False  # known only as "I", "we" or "you": no antecedent for he, she, they
 
 
-def name_key(name: str, loose: bool = False) -> list[str]:
+@lru_cache(maxsize=8192)  # pure, and asked about the same few names thousands of times a document
+def name_key(name: str, loose: bool = False) -> tuple[str, ...]:
     """A name's words for matching, lower-cased, without suffixes and lower-case particles:
     'Ludwig van der Berg' -> [ludwig, berg], 'Abu Bakr al-Baghdadi' -> [abu, bakr, baghdadi],
     'Robert Allenby Jr.' -> [robert, allenby]; hyphenated surnames stay one word ('doe-smith').
@@ -57,9 +59,10 @@ def name_key(name: str, loose: bool = False) -> list[str]:
         if rest and particle in lexicon.NAME_PARTICLES and (loose or token[:1].islower()):
             lower = rest
         out.append(lower)
-    return out or name.lower().split()
+    return tuple(out or name.lower().split())
 
 
+@lru_cache(maxsize=8192)
 def ends_like(known: str, name: str) -> bool:
     """Whether the name ``known`` ends with ``name`` ('Jane Doe-Smith', 'Doe-Smith'; 'Bill de
     Blasio', 'De Blasio')."""
@@ -135,7 +138,7 @@ class SpeakerResolver:
         name = fuller[0][1]
         return name, max((title for key, _, title in names if key == name_key(name)), key=len)
 
-    def _fuller_names(self, chain_text: str) -> list[tuple[list[str], str, str]]:
+    def _fuller_names(self, chain_text: str) -> list[tuple[tuple[str, ...], str, str]]:
         """(key, name, title) of each name in the text that ends like ``chain_text`` and is at
         least as long, in text order."""
         size = len(name_key(chain_text))
