@@ -34,6 +34,40 @@ def test_find_cycles_matches_stanza_tarjan_on_random_head_arrays():
         assert all((a == b).all() for a, b in zip(expected, found))
 
 
+def test_find_cycles_matches_tarjan_where_the_root_is_not_its_own_head():
+    tarjan = process_patches.original("stanza.models.common.chuliu_edmonds", "tarjan")
+    rng = np.random.default_rng(5)
+    for _ in range(3000):
+        n = int(rng.integers(1, 25))
+        tree = rng.integers(0, n, size=n)
+        expected, found = tarjan(tree), fast_depparse.find_cycles(tree)
+        assert len(expected) == len(found)
+        assert all((a == b).all() for a, b in zip(expected, found))
+
+
+def test_chuliu_edmonds_gives_stanzas_trees_on_random_scores():
+    # Stanza's search with its own cycle finder, against the fast path's rewrite of both
+    tarjan = process_patches.original("stanza.models.common.chuliu_edmonds", "tarjan")
+    rng = np.random.default_rng(13)
+    contracted = 0
+    for _ in range(1500):
+        n = int(rng.integers(2, 45))
+        scores = rng.normal(size=(n, n)).astype(np.float64)
+        scores[:, 0] -= rng.uniform(0, 3)  # root arcs weaker, as after Stanza's root penalty
+        stanza_scores = scores.copy()
+        original = chuliu_edmonds.tarjan
+        chuliu_edmonds.tarjan = tarjan
+        try:
+            expected = chuliu_edmonds.chuliu_edmonds(stanza_scores)
+        finally:
+            chuliu_edmonds.tarjan = original
+        greedy = scores.copy()
+        chuliu_edmonds.prepare_scores(greedy)
+        contracted += bool(fast_depparse.find_cycles(greedy.argmax(1)))
+        assert (fast_depparse.chuliu_edmonds(scores) == expected).all()
+    assert contracted > 100
+
+
 def test_decode_tree_matches_chuliu_edmonds_one_root():
     rng = np.random.default_rng(11)
     shortcut_taken = 0

@@ -11,10 +11,11 @@ distinct head and shared by that head's dependents. The output is the same trees
 to float rounding), at a fraction of the cost.
 
 Decoding is Stanza's Chu-Liu-Edmonds, skipped where the best heads already form a single-root
-tree (most news sentences; see ``decode_tree``), and its cycle finder, ``tarjan``, is swapped for
-``find_cycles`` below: the same traversal over Python lists instead of element-wise numpy
-indexing, which made it the next largest cost (each sentence starts with cycles, since Stanza
-down-weights root arcs to get a single root). Same cycles, same order, same trees.
+tree (most news sentences; see ``decode_tree``), written again here with the same arithmetic and
+less numpy overhead per contraction, and its cycle finder, ``tarjan``, is swapped for
+``find_cycles`` below: a walk along the heads instead of element-wise numpy indexing, which made
+it the next largest cost (each sentence starts with cycles, since Stanza down-weights root arcs
+to get a single root). Same cycles, same order, same trees.
 
 ``install(pipeline)`` switches a loaded ``stanza.Pipeline``'s depparse processor to it; models
 it does not know (transition parsers, arc-embedding or ensemble models) are left alone.
@@ -50,7 +51,6 @@ def decode_tree(scores):
     best single-root one: when every word's best head already forms such a tree no search is
     needed, and otherwise a plain Chu-Liu-Edmonds search usually finds it."""
     import numpy as np
-    from stanza.models.common import chuliu_edmonds
 
     greedy = scores.copy()
     np.fill_diagonal(greedy, -np.inf)
@@ -65,10 +65,74 @@ def decode_tree(scores):
         # The best tree of all, found without Stanza's root penalty (which makes every word avoid
         # the root first and so costs many contractions): when it has one root it is also the best
         # single-root tree.
-        unconstrained = chuliu_edmonds.chuliu_edmonds(scores.astype(np.float64))
+        unconstrained = chuliu_edmonds(scores.astype(np.float64))
         if np.count_nonzero(unconstrained[1:] == 0) == 1:
             return unconstrained
-    return chuliu_edmonds.chuliu_edmonds_one_root(scores)
+    return chuliu_edmonds_one_root(scores)
+
+
+def chuliu_edmonds_one_root(scores):
+    """``stanza.models.common.chuliu_edmonds.chuliu_edmonds_one_root``: root arcs lowered by the
+    same amount, so that the best tree has one root, then ``chuliu_edmonds``."""
+    import numpy as np
+
+    scores = scores.astype(np.float64)
+    min_score = scores[np.isfinite(scores)].min()
+    scores[:, 0] = scores[:, 0] + (min_score * scores.shape[0])
+    return chuliu_edmonds(scores)
+
+
+def chuliu_edmonds(scores):
+    """``stanza.models.common.chuliu_edmonds.chuliu_edmonds`` with the same arithmetic in the
+    same order (so the same trees), less numpy call overhead: submatrices taken in one
+    indexing each, the contracted matrix filled in place rather than padded, ``find_cycles``.
+    Changes ``scores`` in place, as Stanza's does."""
+    from stanza.models.common.chuliu_edmonds import expand_contracted_tree
+
+    contracted: list[tuple] = []
+    _prepare_scores(scores)
+    tree = scores.argmax(axis=1)
+    cycles = find_cycles(tree)
+    while cycles:  # contract the last cycle found, then look again
+        scores, *expansion = _contract(tree, cycles.pop(), scores)
+        contracted.append((tree, *expansion))
+        _prepare_scores(scores)
+        tree = scores.argmax(axis=1)
+        cycles = find_cycles(tree)
+    while contracted:
+        tree = expand_contracted_tree(contracted[-1][0], tree, *contracted.pop()[1:])
+    return tree
+
+
+def _prepare_scores(scores) -> None:
+    import numpy as np
+
+    np.fill_diagonal(scores, -np.inf)  # no self-loops
+    scores[0] = -np.inf
+    scores[0, 0] = 0
+
+
+def _contract(tree, cycle, scores):
+    """Stanza's ``process_cycle``: the scores with ``cycle`` as one node (last), and what
+    ``expand_contracted_tree`` needs to undo it."""
+    import numpy as np
+
+    cycle_locs = np.flatnonzero(cycle)
+    noncycle_locs = np.flatnonzero(~cycle)
+    cycle_scores = scores[cycle_locs, tree[cycle_locs]]
+    cycle_score = cycle_scores.sum()
+    head_scores = scores[np.ix_(cycle_locs, noncycle_locs)] - cycle_scores[:, None] + cycle_score
+    dep_scores = scores[np.ix_(noncycle_locs, cycle_locs)]
+    heads = head_scores.argmax(axis=0)  # best cycle word to take each outside word as head
+    deps = dep_scores.argmax(axis=1)  # best cycle word as head of each outside word
+    n = len(noncycle_locs)
+    columns = np.arange(n)
+    contracted = np.empty((n + 1, n + 1), dtype=scores.dtype)
+    contracted[:n, :n] = scores[np.ix_(noncycle_locs, noncycle_locs)]
+    contracted[n, :n] = head_scores[heads, columns]
+    contracted[:n, n] = dep_scores[columns, deps]
+    contracted[n, n] = 0
+    return contracted, cycle_locs, noncycle_locs, heads, deps
 
 
 def uninstall(pipeline) -> None:
@@ -81,66 +145,38 @@ def uninstall(pipeline) -> None:
 
 
 def find_cycles(tree):
-    """``stanza.models.common.chuliu_edmonds.tarjan`` over lists: the cycles of a head array
-    (tree[i] is the head of i, tree[0] == 0), each a boolean mask, in the order Tarjan's
-    strongly-connected-components search finds them (dependents visited in index order)."""
+    """``stanza.models.common.chuliu_edmonds.tarjan`` for head arrays: the cycles of ``tree``
+    (tree[i] is the head of i), each a boolean mask, in Tarjan's order. Every word has one head,
+    so each cycle is found by walking heads from the first word not yet seen, and Tarjan's
+    search (from each word in index order, dependents in index order) reaches a cycle first
+    from its lowest word and reports it before starting again: its order is the order of the
+    cycles' lowest words."""
     import numpy as np
 
-    n = len(tree)
-    children: list[list[int]] = [[] for _ in range(n)]
-    for dependent, head in enumerate(tree.tolist()):
-        children[head].append(dependent)
-    index = [-1] * n
-    lowlink = [-1] * n
-    on_stack = [False] * n
-    stack: list[int] = []
-    counter = 0
-    cycles = []
+    heads = tree.tolist()
+    n = len(heads)
+    state = [0] * n  # 0: not seen, 1: on the current walk, 2: done
+    found = []
     for start in range(n):
-        if index[start] != -1:
+        if state[start]:
             continue
-        index[start] = lowlink[start] = counter
-        counter += 1
-        stack.append(start)
-        on_stack[start] = True
-        frames = [[start, 0]]  # node, position of the next dependent to visit
-        while frames:
-            frame = frames[-1]
-            node, at = frame
-            deps = children[node]
-            descended = False
-            while at < len(deps):
-                dep = deps[at]
-                at += 1
-                if index[dep] == -1:
-                    frame[1] = at
-                    index[dep] = lowlink[dep] = counter
-                    counter += 1
-                    stack.append(dep)
-                    on_stack[dep] = True
-                    frames.append([dep, 0])
-                    descended = True
-                    break
-                if on_stack[dep]:
-                    lowlink[node] = min(lowlink[node], index[dep])
-            if descended:
-                continue
-            frames.pop()
-            if lowlink[node] == index[node]:
-                members = []
-                while True:
-                    member = stack.pop()
-                    on_stack[member] = False
-                    members.append(member)
-                    if member == node:
-                        break
-                if len(members) > 1:
-                    cycle = np.zeros(n, dtype=bool)
-                    cycle[members] = True
-                    cycles.append(cycle)
-            if frames:
-                parent = frames[-1][0]
-                lowlink[parent] = min(lowlink[parent], lowlink[node])
+        walk = []
+        node = start
+        while not state[node]:
+            state[node] = 1
+            walk.append(node)
+            node = heads[node]
+        if state[node] == 1:  # the walk ran into itself: a cycle (or the root's self-arc)
+            members = walk[walk.index(node):]
+            if len(members) > 1:
+                found.append(members)
+        for member in walk:
+            state[member] = 2
+    cycles = []
+    for members in sorted(found, key=min):
+        cycle = np.zeros(n, dtype=bool)
+        cycle[members] = True
+        cycles.append(cycle)
     return cycles
 
 
