@@ -11,6 +11,7 @@ thread a batch, two batches at once).
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,11 +49,13 @@ def load_attribution_models(quote_scorer: str = "bundled") -> AttributionModels:
         scorer = QuoteScorer.load(QUOTE_SCORER_MODEL if quote_scorer == "bundled" else Path(quote_scorer))
         log.info("quote scorer: %d trees over %d features, keep threshold %.2f",
                  len(scorer.trees), len(scorer.feature_names), scorer.threshold)
-    return AttributionModels(
+    models = AttributionModels(
         scorer=scorer,
         ranker=load_ranker(RANKER_MODEL),
         proposer=ProposalModel.load(PROPOSAL_MODEL) if scorer is not None and PROPOSAL_MODEL.is_file() else None,
         boundaries=BoundaryModel.load(BOUNDARY_MODEL) if BOUNDARY_MODEL.is_file() else None)
+    _settle_loaded_models()
+    return models
 
 
 def load_parser(*, official_models_dir: str | None = None, bundled_dir: str | None = None,
@@ -65,8 +68,20 @@ def load_parser(*, official_models_dir: str | None = None, bundled_dir: str | No
     from service.nlp.pipeline import DocumentParser
 
     spec = resolve_models(official_models_dir, bundled_dir)
-    return DocumentParser(spec, torch_threads=torch_threads, precision=parse_precision,
-                          parallel_batches=parallel_batches)
+    parser = DocumentParser(spec, torch_threads=torch_threads, precision=parse_precision,
+                            parallel_batches=parallel_batches)
+    _settle_loaded_models()
+    return parser
+
+
+def _settle_loaded_models() -> None:
+    """Take what is loaded so far out of the garbage collector's full passes (``gc.freeze``).
+
+    Loaded models are some 400,000 Python objects (Stanza's modules and vocabularies, the tree
+    tables) that live as long as the process; each full collection walked them all, about 0.2 s
+    every ten documents, 6% of a parse. Frozen objects are never freed by the cycle collector,
+    which they would not be anyway; reference counting still frees them."""
+    gc.freeze()
 
 
 class QuotePipeline:
