@@ -172,6 +172,69 @@ def test_dictionary_lemmas_are_stanzas(parser):
     assert lemmas == [(w.text, w.lemma) for s in plain.sentences for w in s.words]
 
 
+def _batch_of_words(words: list[str], vocab):
+    """Character ids of ``words`` as Stanza's batches hold them: longest first, padded."""
+    import torch
+
+    ordered = sorted(words, key=len, reverse=True)
+    ids = [vocab.map(list(word)) for word in ordered]
+    chars = torch.zeros(len(ids), len(ids[0]), dtype=torch.long)
+    for row, word_ids in enumerate(ids):
+        chars[row, :len(word_ids)] = torch.tensor(word_ids)
+    return chars, [len(word) for word in ordered]
+
+
+@pytest.mark.parametrize("table_size", [4096, 5])
+def test_word_vector_table_gives_stanzas_character_vectors(parser, table_size):
+    import threading
+
+    from service.nlp.fastpath.char_reps import WordVectorTable, _char_vectors
+
+    processor = parser.pipeline.processors["pos"]
+    charmodel = processor.trainer.model.charmodel
+    assert "forward" in vars(charmodel), "load_pipeline should install the word vector table"
+    words = NEWS.split()[:400]  # with repeats, as news has them
+    chars, lengths = _batch_of_words(words, processor.trainer.vocab["char"])
+    with torch_no_grad():
+        expected = _char_vectors(charmodel, chars, lengths)  # Stanza's modules, every word
+        table = WordVectorTable(charmodel, size=table_size)  # 5: full, emptied, refilled
+        results: list = []
+        threads = [threading.Thread(target=lambda: results.append(
+            table.vectors(charmodel, chars, lengths))) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        results.append(table.vectors(charmodel, chars, lengths))  # read back from the table
+    assert len(results) == 4
+    for found in results:
+        assert np.allclose(found.numpy(), expected.numpy(), atol=1e-5)
+    assert 0 < len(table._slots) <= table_size
+
+
+def test_word_vector_table_gives_stanzas_parse(parser):
+    from service.nlp.fastpath import char_reps
+
+    parser.parse_stanza([NEWS])  # fills the tables
+    fast = parser.parse_stanza([NEWS])[0]
+    char_reps.uninstall(parser.pipeline)
+    try:
+        plain = parser.parse_stanza([NEWS])[0]
+    finally:
+        assert char_reps.install(parser.pipeline) == ["pos", "depparse"]
+
+    def parse(doc):
+        return [(w.upos, w.xpos, w.feats, w.head, w.deprel) for s in doc.sentences for w in s.words]
+
+    assert len(parse(fast)) > 500 and parse(fast) == parse(plain)
+
+
+def torch_no_grad():
+    import torch
+
+    return torch.no_grad()
+
+
 def test_an_unchecked_stanza_release_stays_on_stanzas_path(parser, monkeypatch, caplog):
     import stanza
 

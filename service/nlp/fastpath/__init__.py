@@ -11,6 +11,7 @@ swap it back (benchmarks and tests compare the two paths):
 - ``collate``: padding in one numpy fill, sorting by index (module functions: applied
   process-wide by ``process_patches``, with the cycle finder, while any pipeline uses them).
 - ``lemma``: a dictionary-only lemmatizer asks its dictionary without building seq2seq batches.
+- ``char_reps``: each distinct word's character vector computed once per model and kept.
 - ``columns``: with all of the above, documents are parsed as per-word columns, not Stanza
   Document objects (``DocumentParser`` chooses; ``parse_stanza`` keeps Stanza Documents).
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import logging
 
-from service.nlp.fastpath import padding, depparse, lemma, process_patches, tagger, vocab
+from service.nlp.fastpath import char_reps, depparse, lemma, padding, process_patches, tagger, vocab
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 # to Stanza's own path, with a warning, until the steps are checked against it.
 SUPPORTED_STANZA = ("1.15.",)
 
-_PER_PIPELINE = (depparse, tagger, padding, vocab, lemma)
+_PER_PIPELINE = (depparse, tagger, padding, vocab, lemma, char_reps)
 
 
 def supported(version: str | None = None) -> bool:
@@ -56,6 +57,7 @@ def install(pipeline, batch_tokens: int = 5000) -> bool:
     padding.install(pipeline, batch_tokens)
     vocab.install(pipeline)
     lemma.install(pipeline)
+    char_reps.install(pipeline)
     process_patches.acquire(pipeline)
     return True
 
