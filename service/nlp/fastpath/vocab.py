@@ -47,16 +47,17 @@ def _memoise(vocab, *, per_word: bool) -> bool:
 def _per_unit(unit2id):
     """``Vocab.map`` with each unit's id remembered."""
     cache: dict = {}
+    known = cache.get
 
     def map_units(units):
-        ids = []
-        for unit in units:
-            found = cache.get(unit)
-            if found is None:
-                found = unit2id(unit)
-                if len(cache) < MAX_CACHED:
-                    cache[unit] = found
-            ids.append(found)
+        ids = [known(unit) for unit in units]
+        if None in ids:  # first sightings: ask the vocabulary
+            for at, found in enumerate(ids):
+                if found is None:
+                    unit = units[at]
+                    ids[at] = found = unit2id(unit)
+                    if len(cache) < MAX_CACHED:
+                        cache[unit] = found
         return ids
 
     return map_units
