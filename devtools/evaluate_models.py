@@ -30,7 +30,7 @@ from pathlib import Path
 
 from service.nlp.precision import PRECISIONS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 TREEBANK = REPO_ROOT.parent / "shared/data/ud-english-ewt"
 MODELS_DOC = REPO_ROOT / "docs" / "MODELS.md"
 GOLD_TOKEN_METRICS = ("UPOS", "XPOS", "UFeats", "Lemmas", "UAS", "LAS")

@@ -51,3 +51,12 @@ def test_a_probe_runs_against_a_real_server(capsys):
     assert cli.main(["probes", "garbage"]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert '"malformed_request": "INVALID_ARGUMENT"' in line and '"health_after": "SERVING"' in line
+
+
+def test_model_tools_default_to_this_checkouts_files():
+    from devtools import evaluate_models, train_models
+
+    root = Path(__file__).resolve().parents[1]
+    assert train_models.DEFAULT_OUT == root / "service" / "models" / "en"
+    assert train_models.DEFAULT_OUT.is_dir() and evaluate_models.MODELS_DOC.is_file()
+    assert evaluate_models.TREEBANK == root.parent / "shared" / "data" / "ud-english-ewt"
