@@ -1,6 +1,7 @@
 """``quotes-dev``: the developer tools of a checkout behind one command.
 
     quotes-dev throughput ...        parse + extraction words/s in process (devtools/throughput.py)
+    quotes-dev throughput-ab --against REF   the same, alternating with another commit's code
     quotes-dev load ...              the server under concurrent gRPC clients (devtools/load.py)
     quotes-dev snapshot ...          every quote of the shared sets, written down and compared
     quotes-dev errors ...            error categories against gold quotes, with baselines
@@ -27,6 +28,8 @@ from collections.abc import Sequence
 
 COMMANDS = {
     "throughput": ("devtools.throughput", "parse + extraction words/s in process"),
+    "throughput-ab": ("devtools.throughput_ab",
+                      "throughput alternating with another commit's code (a git worktree)"),
     "load": ("devtools.load", "the server under concurrent gRPC clients"),
     "snapshot": ("devtools.snapshot", "every quote of the shared gold sets, to compare two versions"),
     "errors": ("devtools.error_categories", "error categories against gold quotes"),

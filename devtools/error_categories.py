@@ -63,7 +63,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-import os
 import re
 import subprocess
 import sys
@@ -73,11 +72,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-
-from clients.evaluation import (  # noqa: E402
+from clients.evaluation import (
     GoldDocument, GoldQuote, PredictedQuote, Range, evaluate, load_gold, match, overlap,
     speaker_correct)
+from devtools import worktrees
 
 QUOTE_MARKS = "\"\u201c\u201d\u201e\u201f\u00ab\u00bb"
 CLOSERS = QUOTE_MARKS + "'\u2019)]} "
@@ -409,17 +407,14 @@ json.dump(out, sys.stdout)
 def baseline_version(commit: str, folder: Path) -> Version:
     """The extractor of ``commit``, run from a git worktree in a subprocess on the same parses
     (its own code, imported as it was; nothing rewritten)."""
-    worktree = folder / "baseline"
-    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(worktree), commit],
-                   cwd=REPO, check=True, capture_output=True)
+    worktree = worktrees.add(commit, folder / "baseline")
     version = Version(f"baseline {commit}", None, Lexicon(frozenset(), frozenset()))
 
     def predict(documents: list[GoldDocument], parsed: list) -> list:
         payload = [{"id": d.id, "text": d.text, "doc_text": doc.text, "sentences": doc.to_dict()}
                    for d, doc in zip(documents, parsed)]
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(worktree),
-                                                            str(worktree / "generated")]))
-        result = subprocess.run([sys.executable, "-c", _BASELINE_RUNNER], cwd=worktree, env=env,
+        result = subprocess.run([sys.executable, "-c", _BASELINE_RUNNER], cwd=worktree,
+                                env=worktrees.python_env(worktree),
                                 input=json.dumps(payload), capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"baseline {commit} failed:\n{result.stderr[-3000:]}")
@@ -441,9 +436,7 @@ def baseline_version(commit: str, folder: Path) -> Version:
 
 
 def remove_worktrees(folder: Path) -> None:
-    subprocess.run(["git", "worktree", "remove", "--force", str(folder / "baseline")], cwd=REPO,
-                   capture_output=True)
-    subprocess.run(["git", "worktree", "prune"], cwd=REPO, capture_output=True)
+    worktrees.remove(folder / "baseline")
 
 
 def predicted_quotes(attribution) -> list[PredictedQuote]:

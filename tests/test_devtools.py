@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -45,6 +46,22 @@ def test_error_categories_against_a_baseline_commit_in_a_worktree(capsys):
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True,
                                text=True).stdout
     assert "baseline" not in worktrees  # removed afterwards
+
+
+def test_throughput_ab_alternates_with_another_commit_in_a_worktree(capsys, tmp_path):
+    news = ROOT / "tests" / "data" / "news.jsonl"
+    results = tmp_path / "results.jsonl"
+    assert cli.main(["throughput-ab", "--against", "HEAD", "--rounds", "1", "--docs", "2",
+                     "--warmup", "1", "--gold", str(news), "--results", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert "round 1: HEAD " in out and "median ratio" in out
+    [line] = results.read_text().splitlines()
+    record = json.loads(line)
+    assert record["bench"] == "throughput-ab" and record["rounds"][0]["against"] > 0
+    assert record["rounds"][0]["this"] > 0
+    worktrees = subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True,
+                               text=True).stdout
+    assert "throughput-ab-" not in worktrees  # removed afterwards
 
 
 def test_a_probe_runs_against_a_real_server(capsys):
