@@ -330,6 +330,8 @@ def test_bfloat16_layers_switch_on_and_off_and_change_few_words(parser):
         exact = parser.parse([NEWS])[0]
         assert parser.set_precision("bfloat16") == "bfloat16"
         assert precision.current(parser.pipeline) == "bfloat16"
+        # character vectors of the old arithmetic are forgotten with it
+        assert not parser.pipeline.processors["pos"].trainer.model.charmodel.word_vectors._slots
         rounded = parser.parse([NEWS])[0]
         assert parser.set_precision("float32") == "float32"
         again = parser.parse([NEWS])[0]

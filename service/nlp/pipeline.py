@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from service import document
 from service.document import ParsedDocument, Word
-from service.nlp.fastpath import columns
+from service.nlp.fastpath import char_reps, columns
 from service.nlp import precision as parse_precision
 from service.nlp.fastpath.columns import ColumnDocument
 from service.nlp.models import ModelSpec, load_pipeline
@@ -193,6 +193,7 @@ class DocumentParser:
         returns the one in use now."""
         with self.exclusive():
             self.precision = parse_precision.use(self._nlp, precision)
+            char_reps.forget(self._nlp)  # vectors of the old arithmetic
         return self.precision
 
     def exclusive(self):

@@ -48,6 +48,16 @@ def uninstall(pipeline) -> None:
             vars(charmodel).pop("word_vectors", None)
 
 
+def forget(pipeline) -> None:
+    """Empty the tables (their vectors were computed in the layers' arithmetic of the time:
+    ``DocumentParser.set_precision`` calls this when it switches)."""
+    for name in ("pos", "depparse"):
+        model = getattr(getattr(pipeline.processors.get(name), "trainer", None), "model", None)
+        table = vars(getattr(model, "charmodel", None) or object()).get("word_vectors")
+        if table is not None:
+            table.clear()
+
+
 class WordVectorTable:
     """Word vectors by character ids, in one preallocated tensor; safe to share across the
     parser's parallel batches (a lock around lookups and inserts, none while computing)."""
@@ -60,6 +70,10 @@ class WordVectorTable:
         self._vectors = torch.empty(size, width, dtype=charmodel.char_attn.weight.dtype)
         self._slots: dict[tuple[int, ...], int] = {}
         self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._slots.clear()
 
     def vectors(self, charmodel, chars, wordlens: list[int]):
         """One vector per row of ``chars`` (character ids, padded; ``wordlens`` real lengths,
