@@ -48,6 +48,8 @@ class ShardWorker:
             parser=parser, quote_scorer=options.quote_scorer,
             parallel_batches=options.parallel_batches)
         spec = self.extractor.pipeline.spec  # loads the models now, once
+        if parser is None:  # as the server before it serves: the first parses are slow
+            log.info("warmed up in %.1fs", self.extractor.parser.warm_up())
         self.model = {"name": spec.name, "version": spec.version, "source": spec.source}
         pid_dir = os.environ.get(PID_DIR_ENV)
         if pid_dir:
