@@ -69,16 +69,21 @@ def init_ray(address: str | None, num_cpus: int | None = None) -> bool:
 
 
 def run_ray(pending: Sequence[Shard], options: WorkerOptions, on_done: OnDone, *,
-            address: str | None, workers: int, cpus_per_worker: float,
-            num_cpus: int | None = None) -> None:
-    """The shards on a pool of ``workers`` Ray actors (started here, or on ``address``)."""
-    if not pending:
-        return
+            address: str | None, workers: int | None, cpus_per_worker: float,
+            num_cpus: int | None = None) -> int:
+    """The shards on a pool of ``workers`` Ray actors (None: as many as the cluster's CPUs
+    hold, ``cpus_per_worker`` each) on a local Ray started here or the cluster at ``address``;
+    the number of actors."""
     import ray
     import ray.data
 
     started = init_ray(address, num_cpus)
     try:
+        if workers is None:
+            cpus = ray.cluster_resources().get("CPU", 1)
+            workers = max(1, int(cpus // cpus_per_worker))
+        if not pending:
+            return workers
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = sys.stderr.isatty()
         context.print_on_execution_start = False
@@ -90,6 +95,7 @@ def run_ray(pending: Sequence[Shard], options: WorkerOptions, on_done: OnDone, *
             batch_format="numpy")
         for row in results.iter_rows():
             on_done(json.loads(row["stats"]))
+        return workers
     finally:
         if started:
             ray.shutdown()

@@ -11,7 +11,6 @@ replaced), and no partial files (temporary names, removed on the next start).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,8 +66,6 @@ def run_job(options: JobOptions, *, parser=None, progress: TextIO | None = None)
     if options.max_shards is not None:
         pending = pending[:options.max_shards]
     cpus_per_worker = options.cpus_per_worker or options.torch_threads * options.parallel_batches
-    workers = options.workers or max(1, int((options.num_cpus or os.cpu_count() or 1)
-                                            // cpus_per_worker))
     worker_options = WorkerOptions(
         output=str(folder.path), torch_threads=options.torch_threads,
         parallel_batches=options.parallel_batches, parse_precision=options.parse_precision,
@@ -78,19 +75,29 @@ def run_job(options: JobOptions, *, parser=None, progress: TextIO | None = None)
         progress.write(f"quotes batch: resuming: {skipped} of {len(plan)} shards already "
                        f"complete in {folder.path}\n")
     ran: list[dict] = []
+    show = progress is not None and progress.isatty()
 
     def on_done(stats: dict) -> None:
         folder.mark_done(stats)
         ran.append(stats)
+        if show:  # one line, rewritten (Ray's own bars show its operators)
+            elapsed = max(time.time() - began, 1e-6)
+            progress.write(f"\rquotes batch: {skipped + len(ran)}/{len(plan)} shards, "
+                           f"{sum(r['documents'] for r in ran):,} documents, "
+                           f"{sum(r['words'] for r in ran) / elapsed:,.0f} words/s ")
+            progress.flush()
 
     from service.backfill import engines
 
+    workers = 1
     if options.engine == RAY:
-        engines.run_ray(pending, worker_options, on_done, address=options.address,
-                        workers=workers, cpus_per_worker=cpus_per_worker,
-                        num_cpus=options.num_cpus)
+        workers = engines.run_ray(pending, worker_options, on_done, address=options.address,
+                                  workers=options.workers, cpus_per_worker=cpus_per_worker,
+                                  num_cpus=options.num_cpus)
     else:
         engines.run_local(pending, worker_options, on_done, parser=parser)
+    if show and ran:
+        progress.write("\n")
     summary = _summary(options, plan, folder, ran, skipped, began, workers, cpus_per_worker)
     shards.write_json(folder.path / shards.SUMMARY, summary)
     return summary
@@ -126,7 +133,7 @@ def _summary(options: JobOptions, plan: Sequence[shards.Shard], folder: shards.O
         "words_per_s": round(words / seconds, 1) if seconds > 0 else 0.0,
         "processing_seconds": round(busy, 2),
         "processing_words_per_s": round(words / busy, 1) if busy > 0 else 0.0,
-        "workers": workers if options.engine == RAY else 1,
+        "workers": workers,
         "cpus_per_worker": cpus_per_worker, "torch_threads": options.torch_threads,
         "parallel_batches": options.parallel_batches, "shard_size": options.shard_size,
         "worker_peak_rss_mib": {str(r["pid"]): r["peak_rss_mib"] for r in ran},
