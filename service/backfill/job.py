@@ -132,6 +132,8 @@ def _summary(options: JobOptions, plan: Sequence[shards.Shard], folder: shards.O
         "seconds": round(seconds, 2),
         "words_per_s": round(words / seconds, 1) if seconds > 0 else 0.0,
         "processing_seconds": round(busy, 2),
+        "processing_started": min((r["started"] for r in ran), default=None),  # epoch seconds
+        "processing_finished": max((r["finished"] for r in ran), default=None),
         "processing_words_per_s": round(words / busy, 1) if busy > 0 else 0.0,
         "workers": workers,
         "cpus_per_worker": cpus_per_worker, "torch_threads": options.torch_threads,
