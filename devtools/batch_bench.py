@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                     "quotes": summary["quotes"], "workers": summary["workers"],
                     "cpu_seconds_from_start": round(cpu, 1),
                     "words_per_cpu_s_from_start": round(words / cpu, 1),
+                    "words_per_worker_cpu_s": round(words / summary["worker_cpu_seconds"], 1),
                     "words_per_cpu_s": round(words / meter.between(
                         summary["processing_started"], summary["processing_finished"]), 1),
                     "cpus_per_worker": summary["cpus_per_worker"],

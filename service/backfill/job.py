@@ -132,6 +132,7 @@ def _summary(options: JobOptions, plan: Sequence[shards.Shard], folder: shards.O
         "seconds": round(seconds, 2),
         "words_per_s": round(words / seconds, 1) if seconds > 0 else 0.0,
         "processing_seconds": round(busy, 2),
+        "worker_cpu_seconds": round(sum(r.get("cpu_seconds", 0.0) for r in ran), 2),
         "processing_started": min((r["started"] for r in ran), default=None),  # epoch seconds
         "processing_finished": max((r["finished"] for r in ran), default=None),
         "processing_words_per_s": round(words / busy, 1) if busy > 0 else 0.0,

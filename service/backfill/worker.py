@@ -57,7 +57,7 @@ class ShardWorker:
 
     def process(self, shard: shards.Shard) -> dict:
         """Extract the shard's documents and write its part file; its counts."""
-        started = time.time()
+        started, cpu = time.time(), time.process_time()
         out: list[dict | None] = []
         valid: list[tuple[int, str]] = []  # (index in out, text)
         docs = list(shard.documents())
@@ -101,6 +101,7 @@ class ShardWorker:
                 "words": sum(row["words"] for row in done if row["error"] is None),
                 "chars": sum(row["chars"] for row in done if row["error"] is None),
                 "started": started, "finished": time.time(), "pid": os.getpid(),
+                "cpu_seconds": round(time.process_time() - cpu, 2),  # all the worker's threads
                 "peak_rss_mib": round(_peak_rss_mib(), 1), "model": self.model}
 
     def _extract(self, texts: list[str]) -> list:
