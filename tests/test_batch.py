@@ -99,6 +99,25 @@ def test_batch_help_and_readme_commands_parse(capsys):
         assert args.command == "batch"
 
 
+def test_missing_extra_is_one_clear_line(capsys, monkeypatch, tmp_path):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ray" else real(name, *a))
+    assert main(["batch", "x.jsonl", "--output", str(tmp_path / "out"), "--engine", "ray"]) == 1
+    assert 'ray not installed; install the batch extra: pip install -e ".[batch]"' in (
+        capsys.readouterr().err)
+
+
+def test_rows_of_errors_only_keep_the_schema(tmp_path):
+    model = {"name": "m", "version": "1", "source": "bundled"}
+    table = rows.table([rows.error_row("a", "in.jsonl:1", "", rows.EMPTY_TEXT, "empty", model)])
+    pq.write_table(table, tmp_path / "part.parquet")
+    assert pq.read_schema(tmp_path / "part.parquet") == rows.SCHEMA.remove_metadata()
+    assert pq.read_table(tmp_path / "part.parquet").to_pylist()[0]["quotes"] == []
+
+
 # --- the local engine, on the suite's parser ---------------------------------------------------
 
 def test_local_engine_reads_parquet_columns(float32_parser, tmp_path):
