@@ -449,6 +449,10 @@ def _batch(args: argparse.Namespace) -> int:
     except inputs.InputError as error:
         print(f"quotes batch: error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"\nquotes batch: stopped; the complete shards stay in {args.output}: run the "
+              "same command with --resume to do the rest", file=sys.stderr)
+        return 130
     print(job.format_summary(summary), file=sys.stderr)
     return 0 if summary["complete"] else 1
 

@@ -220,6 +220,7 @@ def test_killed_ray_worker_is_retried_without_loss_or_duplicates(ray_instance, t
         killer.join()
     assert killed[0] > 0, "the job ended before a worker could be killed"
     assert summary["complete"] and summary["errors"] == 0
+    assert not list(out.glob(".tmp-*"))  # a part the killed worker was writing is gone
     assert_exactly_once(read_dataset(out), [d["id"] for d in docs])
     assert summary["shards_run"] == len(docs)
     pids = {int(pid) for pid in summary["worker_peak_rss_mib"]}

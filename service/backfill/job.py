@@ -98,6 +98,7 @@ def run_job(options: JobOptions, *, parser=None, progress: TextIO | None = None)
         engines.run_local(pending, worker_options, on_done, parser=parser)
     if show and ran:
         progress.write("\n")
+    folder.remove_temporary()  # a worker killed mid-write (its shard was done again)
     summary = _summary(options, plan, folder, ran, skipped, began, workers, cpus_per_worker)
     shards.write_json(folder.path / shards.SUMMARY, summary)
     return summary

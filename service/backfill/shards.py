@@ -139,12 +139,17 @@ class OutputFolder:
                                     "choose an empty --output")
         else:
             write_json(existing, manifest)
-        for stale in self.path.glob(".tmp-*"):  # a writer killed mid-file
-            stale.unlink()
+        self.remove_temporary()
         planned = {s.shard_id for s in shards}
         done = self.completed()
         return {key: value for key, value in done.items()
                 if key in planned and part_path(self.path, key).exists()}
+
+    def remove_temporary(self) -> None:
+        """Files of writers killed mid-file (only while no worker writes: before and after a
+        run)."""
+        for stale in self.path.glob(".tmp-*"):
+            stale.unlink(missing_ok=True)
 
     def completed(self) -> dict[str, dict]:
         records = {}
