@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -18,6 +20,7 @@ pq = pytest.importorskip("pyarrow.parquet", reason="the batch extra is not insta
                          '(pip install -e ".[batch]")')
 
 from clients.cli import build_parser, main  # noqa: E402
+from conftest import wait_until  # noqa: E402
 from service.api import Extractor  # noqa: E402
 from service.backfill import inputs, job, rows, shards  # noqa: E402
 from service.backfill.worker import PID_DIR_ENV  # noqa: E402
@@ -139,6 +142,34 @@ def test_local_engine_reads_parquet_columns(float32_parser, tmp_path):
     expected = in_process(float32_parser, texts)
     assert [found[i]["quotes"] for i in ("a", "1", "d")] == expected
     assert all(found[i]["error"] is None for i in ("a", "1", "d"))
+
+
+def test_a_killed_run_resumes_without_loss_or_duplicates(float32_parser, tmp_path):
+    docs = [{"id": f"{d['id']}-{copy}", "text": d["text"]} for copy in range(4) for d in NEWS]
+    path = write_jsonl(tmp_path / "news.jsonl", docs)
+    out = tmp_path / "out"
+    command = ["batch", str(path), "--output", str(out), "--shard-size", "2",
+               "--parse-precision", "float32"]
+    stopped = subprocess.Popen([sys.executable, "-m", "clients.cli", *command], cwd=ROOT,
+                               stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: stopped.poll() is not None
+                   or len(list((out / shards.DONE).glob("*.json"))) >= 2, timeout=120)
+    finally:
+        stopped.send_signal(signal.SIGKILL)  # no chance to tidy up
+        stopped.wait()
+    done = {p.stem: p.stat().st_mtime_ns for p in (out / shards.DONE).glob("*.json")}
+    assert 2 <= len(done) < len(docs) // 2, "the run ended before it could be killed"
+
+    summary = job.run_job(job.JobOptions(patterns=[str(path)], output=str(out), resume=True,
+                                         shard_size=2, parse_precision="float32"),
+                          parser=float32_parser)
+    assert summary["complete"] and summary["shards_skipped"] == len(done)
+    assert summary["shards_run"] == len(docs) // 2 - len(done)
+    assert {p.stem: p.stat().st_mtime_ns for p in (out / shards.DONE).glob("*.json")
+            if p.stem in done} == done  # complete shards were not done again
+    assert_exactly_once(read_dataset(out), [d["id"] for d in docs])
+    assert not list(out.glob(".tmp-*"))
 
 
 # --- Ray -----------------------------------------------------------------------------------
