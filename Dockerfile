@@ -2,6 +2,9 @@
 # quote-attribution gRPC service, CPU only.
 #   docker build -t quote-attribution-service .
 #   docker run --rm -p 50051:50051 -p 9464:9464 quote-attribution-service
+# The backfill image (`quotes batch` on a KubeRay cluster, deploy/batch): the same package and
+# models plus the batch-cluster extra (Ray, pyarrow); the server image above does not carry them.
+#   docker build --target batch -t quote-attribution-service:0.1.0-batch .
 ARG PYTHON_IMAGE=python:3.11-slim
 
 # --- build: a venv holding torch (CPU wheel) and the package -------------------------------------
@@ -30,11 +33,36 @@ RUN pip install /src \
  && python -c "import torch; assert '+cpu' in torch.__version__, 'torch was replaced: ' + torch.__version__" \
  && pip check
 
-# --- runtime -------------------------------------------------------------------------------------
-FROM ${PYTHON_IMAGE}
+# --- build-batch: the same venv plus the batch-cluster extra ------------------------------------
+FROM build AS build-batch
+RUN pip install "/src[batch-cluster]" \
+ && python -c "import torch; assert '+cpu' in torch.__version__, 'torch was replaced: ' + torch.__version__" \
+ && pip check
+
+# --- runtime base: the user both images run as ---------------------------------------------------
+FROM ${PYTHON_IMAGE} AS runtime-base
 RUN groupadd --system --gid 10001 quotes \
  && useradd --system --uid 10001 --gid quotes --home-dir /home/quotes --create-home \
       --shell /usr/sbin/nologin quotes
+
+# --- batch: Ray head and workers for `quotes batch --engine ray` (docker build --target batch) ----
+FROM runtime-base AS batch
+# KubeRay's default probes on Ray pods run wget; Debian's current package, as the base image.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends wget \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build-batch /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    RAY_USAGE_STATS_ENABLED=0
+USER 10001:10001
+WORKDIR /home/quotes
+CMD ["quotes", "batch", "--help"]
+
+# --- runtime (the default target: the server) ----------------------------------------------------
+FROM runtime-base
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \

@@ -30,6 +30,7 @@ from clients import batch_job
 from clients.client import QuoteClient, describe_error, to_offset_unit
 from clients.evaluation import PredictedQuote, evaluate, format_text, load_gold
 from quotes.v1 import quote_service_pb2 as pb
+from service.backfill.inputs import read_jsonl_line
 
 DEFAULT_TARGET = os.environ.get("QUOTES_TARGET", "localhost:50051")
 DEFAULT_BATCH = 16
@@ -129,7 +130,67 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--json-out", metavar="FILE",
                             help="also write the report as JSON, errors included, to FILE (one "
                                  "run of the server gives both the printed report and FILE)")
+    _add_batch(commands)
     return parser
+
+
+def _add_batch(commands) -> None:
+    """``quotes batch``: the pipeline in this process or on Ray, no server (service/backfill)."""
+    batch = commands.add_parser(
+        "batch", help="backfill an archive: JSONL or Parquet in, a Parquet dataset out",
+        description="Find the quotes of every document of INPUT files (JSONL: one "
+                    '{"id": ..., "text": ...} a line, read as `extract --jsonl` reads them; '
+                    "Parquet: see --text-column, --id-column; files or globs) with the server's "
+                    "pipeline and defaults, in this process or on Ray, and write a Parquet "
+                    "dataset to --output: one row per document (id, origin, quotes with the "
+                    "fields of the proto's Quote, speakers, model, error), one part file per "
+                    "shard, plus _manifest.json, _done/ and _summary.json. A document that "
+                    "cannot be done (a malformed line, empty, over --max-document-chars) is one "
+                    "row with its error; the job goes on. Needs the batch extra "
+                    '(pip install -e ".[batch]"). Exit status: 0 when every shard is complete '
+                    "(error rows included), 1 otherwise or on an input error.")
+    batch.add_argument("inputs", nargs="+", metavar="INPUT",
+                       help="JSONL or Parquet (.parquet, .pq) file, or a glob of them")
+    batch.add_argument("--output", required=True, metavar="DIR",
+                       help="dataset folder to write (empty or new, or a stopped run's with "
+                            "--resume)")
+    batch.add_argument("--resume", action="store_true",
+                       help="finish a stopped run in --output: skip the shards it completed "
+                            "(the same inputs and --shard-size)")
+    batch.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="local: this process, one pipeline; ray: Ray Data, one pipeline per "
+                            "actor (default: local)")
+    batch.add_argument("--address", metavar="ADDRESS",
+                       help="ray: a running Ray cluster (auto inside one; default: start a "
+                            "local Ray with this machine's CPUs)")
+    batch.add_argument("--workers", type=_positive, metavar="N",
+                       help="ray: actors, each loading its models once (default: the cluster's "
+                            "or this machine's CPUs / --cpus-per-worker)")
+    batch.add_argument("--cpus-per-worker", type=float, metavar="C",
+                       help="ray: CPUs each actor reserves (default: --torch-threads x "
+                            "--parallel-batches)")
+    batch.add_argument("--text-column", default="text", metavar="NAME",
+                       help="Parquet: the column holding the text (default: text)")
+    batch.add_argument("--id-column", default="id", metavar="NAME",
+                       help="Parquet: the column holding the id (default: id; a null id, or "
+                            "'' for none, gives the row number)")
+    batch.add_argument("--shard-size", type=_positive, default=1000, metavar="N",
+                       help="lines or rows per shard, the unit of work, output and --resume "
+                            "(default: 1000)")
+    batch.add_argument("--torch-threads", type=_positive, default=1, metavar="N",
+                       help="as the server's: CPU threads each batch is parsed with (default: 1)")
+    batch.add_argument("--parallel-batches", type=_positive, default=2, metavar="N",
+                       help="as the server's: batches one worker parses at once (default: 2)")
+    batch.add_argument("--parse-precision", choices=("auto", "float32", "bfloat16"),
+                       default="auto", help="as the server's (default: auto)")
+    batch.add_argument("--quote-scorer", default="bundled", metavar="SCORER",
+                       help="as the server's: bundled, off or a model file (default: bundled)")
+    batch.add_argument("--official-models-dir", metavar="DIR",
+                       help="as the server's: Stanza's official English models")
+    batch.add_argument("--max-document-chars", type=_positive, default=100_000, metavar="N",
+                       help="longer documents are error rows (TOO_LONG), as the server's "
+                            "(default: 100000)")
+    batch.add_argument("--max-shards", type=_positive, help=argparse.SUPPRESS)  # tests: stop early
 
 
 def _positive(value: str) -> int:
@@ -141,6 +202,8 @@ def _positive(value: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "batch":
+        return _batch(args)
     command = {"extract": _extract, "health": _health, "eval": _eval}[args.command]
     try:
         return command(args)
@@ -179,35 +242,14 @@ def _read_documents(files: Sequence[str], jsonl: str | None) -> list[batch_job.I
 
 
 def _jsonl_item(raw: bytes, origin: str, number: int) -> list[batch_job.Item]:
-    """The document of one JSONL line ([] for a blank line). A line that is no document is an
-    invalid item (error record, not sent): it costs only itself."""
-    def invalid(reason: str, doc_id: object = number) -> list[batch_job.Item]:
-        return [batch_job.Item(pb.Document(id=str(doc_id)), origin,
-                               invalid=f'{reason}; expected {{"id": ..., "text": "..."}}')]
-
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return invalid(f"not UTF-8 ({exc.reason} at byte {exc.start})")
-    if not line.strip():
+    """The document of one JSONL line ([] for a blank line), read as ``quotes batch`` reads it
+    (``service.backfill.inputs.read_jsonl_line``). A line that is no document is an invalid item
+    (error record, not sent): it costs only itself."""
+    document = read_jsonl_line(raw, origin, number)
+    if document is None:
         return []
-    try:
-        item = json.loads(line)
-    except ValueError as exc:
-        return invalid(f"not JSON ({exc})")
-    if not isinstance(item, dict):
-        return invalid(f"a JSON {_json_kind(item)}, not an object")
-    doc_id = item.get("id", number)
-    if "text" not in item:
-        return invalid('no "text"', doc_id)
-    if not isinstance(item["text"], str):
-        return invalid(f'"text" is a JSON {_json_kind(item["text"])}, not a string', doc_id)
-    return [batch_job.Item(pb.Document(id=str(doc_id), text=item["text"]), origin)]
-
-
-def _json_kind(value: object) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean",
-            type(None): "null"}.get(type(value), "number")
+    return [batch_job.Item(pb.Document(id=document.id, text=document.text), origin,
+                           invalid=document.invalid)]
 
 
 def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
@@ -378,6 +420,41 @@ def write_text(response: pb.ExtractQuotesResponse, out: TextIO) -> None:
         else:
             out.write("  cue:     (none)\n")
     out.write("\n")
+
+
+# --- batch -----------------------------------------------------------------------------------
+
+def _batch(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    missing = [name for name in ("pyarrow", *(("ray",) if args.engine == "ray" else ()))
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        print(f"quotes batch: error: {' and '.join(missing)} not installed; install the batch "
+              'extra: pip install -e ".[batch]" (or "quote-attribution-service[batch]")',
+              file=sys.stderr)
+        return 1
+    from service.backfill import inputs, job
+
+    options = job.JobOptions(
+        patterns=args.inputs, output=args.output, engine=args.engine, resume=args.resume,
+        text_column=args.text_column, id_column=args.id_column or None,
+        shard_size=args.shard_size, address=args.address, workers=args.workers,
+        cpus_per_worker=args.cpus_per_worker, torch_threads=args.torch_threads,
+        parallel_batches=args.parallel_batches, parse_precision=args.parse_precision,
+        quote_scorer=args.quote_scorer, official_models_dir=args.official_models_dir,
+        max_document_chars=args.max_document_chars, max_shards=args.max_shards)
+    try:
+        summary = job.run_job(options, progress=sys.stderr)
+    except inputs.InputError as error:
+        print(f"quotes batch: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\nquotes batch: stopped; the complete shards stay in {args.output}: run the "
+              "same command with --resume to do the rest", file=sys.stderr)
+        return 130
+    print(job.format_summary(summary), file=sys.stderr)
+    return 0 if summary["complete"] else 1
 
 
 # --- health ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
     quotes-dev throughput ...        parse + extraction words/s in process (devtools/throughput.py)
     quotes-dev throughput-ab --against REF   the same, alternating with another commit's code
     quotes-dev load ...              the server under concurrent gRPC clients (devtools/load.py)
+    quotes-dev batch-bench ...       quotes batch engines against the in-process pipeline
     quotes-dev snapshot ...          every quote of the shared sets, written down and compared
     quotes-dev errors ...            error categories against gold quotes, with baselines
     quotes-dev models ...            the models on UD English-EWT (devtools/evaluate_models.py)
@@ -31,6 +32,8 @@ COMMANDS = {
     "throughput-ab": ("devtools.throughput_ab",
                       "throughput alternating with another commit's code (a git worktree)"),
     "load": ("devtools.load", "the server under concurrent gRPC clients"),
+    "batch-bench": ("devtools.batch_bench",
+                    "quotes batch engines (local, Ray) against the in-process pipeline"),
     "snapshot": ("devtools.snapshot", "every quote of the shared gold sets, to compare two versions"),
     "errors": ("devtools.error_categories", "error categories against gold quotes"),
     "models": ("devtools.evaluate_models", "the models' scores on UD English-EWT"),

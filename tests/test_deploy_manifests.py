@@ -217,3 +217,60 @@ def test_termination_grace_covers_prestop_and_server_grace(deployment):
     pre_stop = float(command[1])
     server_grace = _server_defaults().get("grace", 0)
     assert pod["terminationGracePeriodSeconds"] >= pre_stop + server_grace + 1
+
+
+# --- the backfill: deploy/batch (KubeRay RayJob) and the Dockerfile's batch target ------------
+
+def _render(path: str) -> list[dict]:
+    import shutil
+    import subprocess
+
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed")
+    result = subprocess.run([kubectl, "kustomize", str(ROOT / path)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def test_batch_rayjob_runs_quotes_batch_on_ray_with_the_batch_image(deployment):
+    import shlex
+
+    from clients.cli import build_parser
+
+    docs = {doc["kind"]: doc for doc in _render("deploy/batch")}
+    assert sorted(docs) == ["PersistentVolumeClaim", "RayJob"]
+    rayjob = docs["RayJob"]
+    assert rayjob["apiVersion"] == "ray.io/v1"
+    args = build_parser().parse_args(shlex.split(rayjob["spec"]["entrypoint"])[1:])
+    assert (args.command, args.engine, args.address, args.resume) == ("batch", "ray", "auto", True)
+    cluster = rayjob["spec"]["rayClusterSpec"]
+    pins = re.findall(r'"ray\[[a-z,]+\]==([0-9.]+)"', (ROOT / "pyproject.toml").read_text())
+    assert pins and set(pins) == {cluster["rayVersion"]}
+    pods = [cluster["headGroupSpec"]["template"]["spec"]] + [
+        group["template"]["spec"] for group in cluster["workerGroupSpecs"]]
+    server_image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    claim = docs["PersistentVolumeClaim"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]  # head and workers share it
+    for pod in pods:
+        (container,) = pod["containers"]
+        repository, _, tag = container["image"].partition(":")
+        assert repository == server_image.partition(":")[0] and tag.endswith("-batch")
+        assert [v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"]] == [
+            claim["metadata"]["name"]]
+        assert pod["securityContext"]["runAsNonRoot"]
+        resources = container["resources"]
+        assert {"cpu", "memory"} <= set(resources["requests"]) and "memory" in resources["limits"]
+
+
+def test_dockerfile_keeps_ray_out_of_the_server_image():
+    stages = re.split(r"^FROM\s+", (ROOT / "Dockerfile").read_text(encoding="utf-8"), flags=re.M)
+    by_name = {stage.split()[2] if " AS " in stage.splitlines()[0] else "": stage
+               for stage in stages[1:]}
+    server = stages[-1]  # the default target
+    assert 'CMD ["quotes-server"]' in server and "COPY --from=build /opt/venv" in server
+    assert "batch" not in server.split("\n", 1)[0]
+    assert '"/src[batch-cluster]"' in by_name["build-batch"]
+    assert "COPY --from=build-batch /opt/venv" in by_name["batch"]
+    assert "[batch" not in by_name[""] + stages[1]  # neither the server nor its build stage
