@@ -434,7 +434,7 @@ def _batch(args: argparse.Namespace) -> int:
               'extra: pip install -e ".[batch]" (or "quote-attribution-service[batch]")',
               file=sys.stderr)
         return 1
-    from service.backfill import inputs, job
+    from service.backfill import engines, inputs, job
 
     options = job.JobOptions(
         patterns=args.inputs, output=args.output, engine=args.engine, resume=args.resume,
@@ -448,6 +448,10 @@ def _batch(args: argparse.Namespace) -> int:
         summary = job.run_job(options, progress=sys.stderr)
     except inputs.InputError as error:
         print(f"quotes batch: error: {error}", file=sys.stderr)
+        return 1
+    except engines.ShardFailed as error:
+        print(f"quotes batch: error: {error}; the complete shards stay in {args.output}: run the "
+              "same command with --resume to do the rest", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"\nquotes batch: stopped; the complete shards stay in {args.output}: run the "

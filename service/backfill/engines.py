@@ -2,10 +2,12 @@
 
 Ray: a dataset of shard descriptors, one a block, through ``map_batches`` with a fixed pool of
 ``workers`` actors (``ActorPoolStrategy``), each reserving ``cpus_per_worker`` CPUs and loading
-the pipeline once in its constructor. Ray Data's defaults for actor pools restart a dead actor
-(``max_restarts=-1``) and retry the tasks it held (``max_task_retries=-1``): a worker process
-killed mid-run has its shards run again on the new actor, and since a shard's output is one part
-file replaced atomically (``shards.py``), a retried shard overwrites rather than duplicates.
+the pipeline once in its constructor. A dead actor is restarted (Ray Data's default for actor
+pools) and the shards it held are run again on the new one, up to ``SHARD_ATTEMPTS`` times each
+(Ray's default is without end, so a shard that kills its worker every time would never end the
+job); since a shard's output is one part file replaced atomically (``shards.py``), a retried
+shard overwrites rather than duplicates. A shard out of attempts fails the run (``ShardFailed``);
+the complete shards stay for ``--resume``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from service.backfill.shards import Shard
 from service.backfill.worker import ShardWorker, WorkerOptions
 
 OnDone = Callable[[dict], None]
+
+SHARD_ATTEMPTS = 4  # runs of one shard on Ray (the first and three retries) before the run fails
+
+
+class ShardFailed(RuntimeError):
+    """A shard could not be done (its worker died ``SHARD_ATTEMPTS`` times, or raised)."""
 
 
 def run_local(pending: Sequence[Shard], options: WorkerOptions, on_done: OnDone, *,
@@ -92,9 +100,14 @@ def run_ray(pending: Sequence[Shard], options: WorkerOptions, on_done: OnDone, *
         results = dataset.map_batches(
             RayShardWorker, fn_constructor_kwargs={"options": options}, batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=cpus_per_worker,
-            batch_format="numpy")
-        for row in results.iter_rows():
-            on_done(json.loads(row["stats"]))
+            batch_format="numpy", max_task_retries=SHARD_ATTEMPTS - 1)
+        try:
+            for row in results.iter_rows():
+                on_done(json.loads(row["stats"]))
+        except ray.exceptions.RayError as error:
+            raise ShardFailed(f"a shard failed on Ray after up to {SHARD_ATTEMPTS} attempts: "
+                              f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
+                              ) from error
         return workers
     finally:
         if started:
