@@ -49,3 +49,51 @@ def test_the_parser_is_built_in_one_place():
             if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "DocumentParser":
                 builders.append(str(path.relative_to(REPO)))
     assert builders == ["service/pipeline.py"]
+
+
+def _module_imports() -> dict[str, set[str]]:
+    """Each module of service/ and the service modules its top level imports."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    names = {".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__"): path
+             for path in (root / "service").rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        imported: set[str] = set()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        graph[name] = {module for module in imported if module in names}
+    return graph
+
+
+def test_the_rooms_import_one_way_without_cycles():
+    graph = _module_imports()
+    assert not {(a, b) for a, targets in graph.items() for b in targets
+                if a.startswith("service.nlp") and b.startswith("service.attribution")}
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(module: str) -> None:  # depth-first; a module met again on the path is a cycle
+        assert module not in visiting, "import cycle: " + " -> ".join(visiting + [module])
+        if module in done:
+            return
+        visiting.append(module)
+        for target in sorted(graph[module]):
+            if target != module and not module.startswith(target + "."):  # a package's own parts
+                visit(target)
+        visiting.pop()
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module)
+
+
+def test_no_module_of_the_service_is_over_500_lines():
+    root = Path(__file__).resolve().parents[1] / "service"
+    long = {str(p.relative_to(root)): n for p in root.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500}
+    assert not long

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 from service.backfill.shards import Shard
@@ -97,10 +98,14 @@ def run_ray(pending: Sequence[Shard], options: WorkerOptions, on_done: OnDone, *
         context.print_on_execution_start = False
         dataset = ray.data.from_items([{"shard": shard.to_json()} for shard in pending],
                                       override_num_blocks=len(pending))
-        results = dataset.map_batches(
-            RayShardWorker, fn_constructor_kwargs={"options": options}, batch_size=1,
-            compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=cpus_per_worker,
-            batch_format="numpy", max_task_retries=SHARD_ATTEMPTS - 1)
+        with warnings.catch_warnings():
+            # Ray 2.60 (pinned) names no parameter for a task's retries yet and warns about the
+            # remote args that carry them
+            warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
+            results = dataset.map_batches(
+                RayShardWorker, fn_constructor_kwargs={"options": options}, batch_size=1,
+                compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=cpus_per_worker,
+                batch_format="numpy", max_task_retries=SHARD_ATTEMPTS - 1)
         try:
             for row in results.iter_rows():
                 on_done(json.loads(row["stats"]))
