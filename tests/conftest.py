@@ -146,3 +146,21 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return predicate()
+
+
+def kustomize(path: str) -> list[dict]:
+    """The manifests ``kubectl kustomize`` renders from ``path`` (relative to the repository);
+    skips the test where kubectl is not installed."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import yaml
+
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed")
+    result = subprocess.run([kubectl, "kustomize", str(Path(__file__).resolve().parents[1] / path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]

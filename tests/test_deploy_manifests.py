@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import kustomize
+
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy" / "base"
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
@@ -221,25 +223,12 @@ def test_termination_grace_covers_prestop_and_server_grace(deployment):
 
 # --- the backfill: deploy/batch (KubeRay RayJob) and the Dockerfile's batch target ------------
 
-def _render(path: str) -> list[dict]:
-    import shutil
-    import subprocess
-
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed")
-    result = subprocess.run([kubectl, "kustomize", str(ROOT / path)], capture_output=True,
-                            text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
-
-
 def test_batch_rayjob_runs_quotes_batch_on_ray_with_the_batch_image(deployment):
     import shlex
 
     from clients.cli import build_parser
 
-    docs = {doc["kind"]: doc for doc in _render("deploy/batch")}
+    docs = {doc["kind"]: doc for doc in kustomize("deploy/batch")}
     assert sorted(docs) == ["PersistentVolumeClaim", "RayJob"]
     rayjob = docs["RayJob"]
     assert rayjob["apiVersion"] == "ray.io/v1"

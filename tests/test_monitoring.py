@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from clients.client import QuoteClient
-from conftest import HOST, TEXT, free_port, scrape
+from conftest import HOST, TEXT, free_port, kustomize, scrape
 from devtools import render_monitoring
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,24 +134,16 @@ def test_promtool_unit_tests_of_every_alert(tmp_path):
 
 # --- Kubernetes wiring -----------------------------------------------------------------------
 
-def _kustomize(path: str) -> list[dict]:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed")
-    result = subprocess.run([kubectl, "kustomize", str(ROOT / path)], capture_output=True,
-                            text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
 def test_base_renders_without_monitoring_objects():
-    kinds = sorted(doc["kind"] for doc in _kustomize("deploy"))
+    kinds = sorted(doc["kind"] for doc in kustomize("deploy"))
     assert kinds == ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "NetworkPolicy",
                      "PodDisruptionBudget", "Service", "Service"]
 
 
 def test_monitoring_overlay_adds_operator_objects_and_dashboard():
-    docs = _kustomize("deploy/overlays/monitoring")
+    docs = kustomize("deploy/overlays/monitoring")
     by_kind: dict[str, list[dict]] = {}
     for doc in docs:
         by_kind.setdefault(doc["kind"], []).append(doc)
