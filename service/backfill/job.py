@@ -18,16 +18,18 @@ from pathlib import Path
 from typing import TextIO
 
 from service.backfill import inputs, shards
-from service.backfill.worker import WorkerOptions
-from service.settings import Settings
+from service.backfill.worker import PipelineOptions, WorkerOptions
 
 LOCAL = "local"
 RAY = "ray"
 DEFAULT_SHARD_SIZE = 1000
 
 
-@dataclass
-class JobOptions:
+@dataclass(frozen=True, kw_only=True)
+class JobOptions(PipelineOptions):
+    """A ``quotes batch`` run: what to read, where to write, on which engine, and the pipeline's
+    settings (``PipelineOptions``, the server's defaults)."""
+
     patterns: list[str]
     output: str
     engine: str = LOCAL
@@ -39,12 +41,6 @@ class JobOptions:
     workers: int | None = None  # ray: actors; None: the CPUs / cpus_per_worker
     cpus_per_worker: float | None = None  # None: torch_threads x parallel_batches
     num_cpus: int | None = None  # a local Ray instance's CPUs; None: this machine's
-    torch_threads: int = Settings.torch_threads
-    parallel_batches: int = Settings.parallel_batches
-    parse_precision: str = Settings.parse_precision
-    quote_scorer: str = Settings.quote_scorer
-    official_models_dir: str | None = None
-    max_document_chars: int = Settings.max_document_chars
     max_shards: int | None = None  # run at most this many pending shards, then stop (tests)
     extra: dict = field(default_factory=dict)  # put in the summary as it is
 
@@ -66,11 +62,7 @@ def run_job(options: JobOptions, *, parser=None, progress: TextIO | None = None)
     if options.max_shards is not None:
         pending = pending[:options.max_shards]
     cpus_per_worker = options.cpus_per_worker or options.torch_threads * options.parallel_batches
-    worker_options = WorkerOptions(
-        output=str(folder.path), torch_threads=options.torch_threads,
-        parallel_batches=options.parallel_batches, parse_precision=options.parse_precision,
-        quote_scorer=options.quote_scorer, official_models_dir=options.official_models_dir,
-        max_document_chars=options.max_document_chars)
+    worker_options = WorkerOptions(output=str(folder.path), **options.pipeline_options())
     if progress is not None and skipped:
         progress.write(f"quotes batch: resuming: {skipped} of {len(plan)} shards already "
                        f"complete in {folder.path}\n")

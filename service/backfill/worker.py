@@ -9,7 +9,7 @@ import logging
 import os
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from service.backfill import rows, shards
@@ -22,15 +22,25 @@ log = logging.getLogger(__name__)
 PID_DIR_ENV = "QUOTES_BATCH_PID_DIR"
 
 
-@dataclass(frozen=True)
-class WorkerOptions:
-    output: str  # the output folder, absolute
+@dataclass(frozen=True, kw_only=True)
+class PipelineOptions:
+    """The server's settings a worker builds its pipeline with (defaults: ``Settings``')."""
+
     torch_threads: int = Settings.torch_threads
     parallel_batches: int = Settings.parallel_batches
     parse_precision: str = Settings.parse_precision
     quote_scorer: str = Settings.quote_scorer
     official_models_dir: str | None = None
     max_document_chars: int = Settings.max_document_chars
+
+    def pipeline_options(self) -> dict:
+        """These settings alone, as keyword arguments (for a ``WorkerOptions``)."""
+        return {f.name: getattr(self, f.name) for f in fields(PipelineOptions)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerOptions(PipelineOptions):
+    output: str  # the output folder, absolute
     batch_size: int = 8  # documents parsed together (as Extractor's default)
 
 
