@@ -27,10 +27,8 @@ def install(pipeline) -> list[str]:
     """Give the pos and depparse models of ``pipeline`` a table of word vectors; returns the
     names of the processors switched."""
     switched = []
-    for name in ("pos", "depparse"):
-        model = getattr(getattr(pipeline.processors.get(name), "trainer", None), "model", None)
-        charmodel = getattr(model, "charmodel", None)
-        if charmodel is None or not getattr(charmodel, "attn", False) or "forward" in vars(charmodel):
+    for name, charmodel in _character_models(pipeline):
+        if not getattr(charmodel, "attn", False) or "forward" in vars(charmodel):
             continue
         charmodel.word_vectors = WordVectorTable(charmodel)
         charmodel.forward = types.MethodType(_forward, charmodel)
@@ -40,22 +38,27 @@ def install(pipeline) -> list[str]:
 
 def uninstall(pipeline) -> None:
     """Back to Stanza's own character model (benchmarks and tests compare the two)."""
-    for name in ("pos", "depparse"):
-        model = getattr(getattr(pipeline.processors.get(name), "trainer", None), "model", None)
-        charmodel = getattr(model, "charmodel", None)
-        if charmodel is not None:
-            vars(charmodel).pop("forward", None)
-            vars(charmodel).pop("word_vectors", None)
+    for _name, charmodel in _character_models(pipeline):
+        vars(charmodel).pop("forward", None)
+        vars(charmodel).pop("word_vectors", None)
 
 
 def forget(pipeline) -> None:
     """Empty the tables (their vectors were computed in the layers' arithmetic of the time:
     ``DocumentParser.set_precision`` calls this when it switches)."""
-    for name in ("pos", "depparse"):
-        model = getattr(getattr(pipeline.processors.get(name), "trainer", None), "model", None)
-        table = vars(getattr(model, "charmodel", None) or object()).get("word_vectors")
+    for _name, charmodel in _character_models(pipeline):
+        table = vars(charmodel).get("word_vectors")
         if table is not None:
             table.clear()
+
+
+def _character_models(pipeline):
+    """(processor name, character model) of ``pipeline``'s tagger and parser, where they have one."""
+    for name in ("pos", "depparse"):
+        model = getattr(getattr(pipeline.processors.get(name), "trainer", None), "model", None)
+        charmodel = getattr(model, "charmodel", None)
+        if charmodel is not None:
+            yield name, charmodel
 
 
 class WordVectorTable:
@@ -93,19 +96,19 @@ class WordVectorTable:
             result = torch.empty(len(keys), self._vectors.size(1), dtype=self._vectors.dtype)
             if known:  # copied now: a reset below may reuse these slots
                 result[known] = self._vectors[[found[i] for i in known]]
-        missing: dict[tuple[int, ...], int] = {}  # each missing word once, longest first
+        rows: list[int] = []  # each missing word's first row, longest first
+        position: dict[tuple[int, ...], int] = {}  # a missing word's place among them
         for i, slot in enumerate(found):
-            if slot < 0 and keys[i] not in missing:
-                missing[keys[i]] = i
-        if not missing:
+            if slot < 0 and keys[i] not in position:
+                position[keys[i]] = len(rows)
+                rows.append(i)
+        if not rows:
             return result
-        rows = list(missing.values())
         computed = _char_vectors(charmodel, chars[rows], [wordlens[i] for i in rows])
-        position = {key: n for n, key in enumerate(missing)}
         unknown = [i for i, slot in enumerate(found) if slot < 0]
         result[unknown] = computed[[position[keys[i]] for i in unknown]]
         with self._lock:
-            for key, vector in zip(missing, computed):
+            for key, vector in zip(position, computed):
                 if key in self._slots:
                     continue
                 if len(self._slots) >= self.size:
