@@ -6,6 +6,7 @@ They work on a checkout (editable install): defaults point at the repository's f
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -20,3 +21,15 @@ def git_commit(root: Path) -> str:
         return commit + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def record_result(result: dict, results: Path | None) -> None:
+    """Print a bench's result as one JSON line and, unless ``results`` is None, append it there
+    (``bench/results.jsonl``: every bench's lines, one file)."""
+    line = json.dumps(result)
+    print(line, flush=True)
+    if results is not None:
+        results.parent.mkdir(parents=True, exist_ok=True)
+        with results.open("a", encoding="utf-8") as f:
+            f.write(line + "\n")
+        print(f"appended to {results}")

@@ -34,7 +34,7 @@ import threading
 import time
 from pathlib import Path
 
-from devtools import git_commit
+from devtools import git_commit, record_result
 
 ROOT = Path(__file__).resolve().parents[1]
 POLNEAR_DEV = ROOT.parent / "shared" / "eval" / "polnear-dev-gold.jsonl"
@@ -213,8 +213,5 @@ def main(argv: list[str] | None = None) -> int:
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "cpus": os.cpu_count(), "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
         "python": platform.python_version(), "note": args.note}
-    print(json.dumps(record))
-    if not args.no_record:
-        with open(args.results, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
+    record_result(record, None if args.no_record else args.results)
     return 0

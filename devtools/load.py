@@ -34,7 +34,7 @@ from pathlib import Path
 import grpc
 
 from clients.client import QuoteClient
-from devtools import git_commit
+from devtools import git_commit, record_result
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_JSONL = ROOT.parent / "shared" / "eval" / "polnear-dev-gold.jsonl"
@@ -385,13 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     if in_process:
         print(f"  in-process {in_process:,.0f} words/s; the service gives "
               f"{result['share_of_in_process']:.2f}x of it")
-    line = json.dumps(result)
-    print(line)
-    if not args.no_record:
-        args.results.parent.mkdir(parents=True, exist_ok=True)
-        with args.results.open("a", encoding="utf-8") as f:
-            f.write(line + "\n")
-        print(f"appended to {args.results}")
+    record_result(result, None if args.no_record else args.results)
     return 1 if recorder.errors else 0
 
 

@@ -39,7 +39,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from clients.client import QuoteClient
-from devtools import git_commit
+from devtools import git_commit, record_result
 from quotes.v1 import quote_service_pb2 as pb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -242,9 +242,5 @@ def main(argv: list[str] | None = None) -> int:
         result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                   "commit": git_commit(ROOT), "bench": "probe", "probe": name,
                   **PROBES[name]()}
-        line = json.dumps(result)
-        print(line, flush=True)
-        if args.record:
-            with RESULTS.open("a", encoding="utf-8") as f:
-                f.write(line + "\n")
+        record_result(result, RESULTS if args.record else None)
     return 0

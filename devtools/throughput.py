@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from devtools import git_commit
+from devtools import git_commit, record_result
 from service.nlp.precision import PRECISIONS
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout (quotes-dev runs from an editable install)
@@ -237,13 +237,7 @@ def main(argv: list[str] | None = None) -> int:
               f"of {words:,} words")
     print(f"  peak RSS {result['peak_rss_mib']:.0f} MiB (after load {rss_after_load:.0f} MiB); "
           f"1-min load average {result['loadavg_1m_at_end']} on {os.cpu_count()} CPUs")
-    line = json.dumps(result, sort_keys=False)
-    print(line)
-    if not args.no_record:
-        args.results.parent.mkdir(parents=True, exist_ok=True)
-        with args.results.open("a", encoding="utf-8") as f:
-            f.write(line + "\n")
-        print(f"appended to {args.results}")
+    record_result(result, None if args.no_record else args.results)
     return 0
 
 

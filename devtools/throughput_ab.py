@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from devtools import git_commit, worktrees
+from devtools import git_commit, record_result, worktrees
 from devtools.throughput import DEFAULT_GOLD, DEFAULT_RESULTS, ROOT
 
 
@@ -76,16 +76,11 @@ def main(argv: list[str] | None = None) -> int:
             worktrees.remove(other)
     median = round(statistics.median(r["ratio"] for r in rounds), 3)
     print(f"median ratio {median}x over {len(rounds)} rounds")
-    line = json.dumps({
+    record_result({
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "commit": git_commit(ROOT),
         "bench": "throughput-ab", "against": args.against, "docs": args.docs,
         "warmup": args.warmup, "gold": args.gold.name, "rounds": rounds,
-        "ratio_median": median, "note": args.note})
-    print(line)
-    if not args.no_record:
-        with args.results.open("a", encoding="utf-8") as f:
-            f.write(line + "\n")
-        print(f"appended to {args.results}")
+        "ratio_median": median, "note": args.note}, None if args.no_record else args.results)
     return 0
 
 
