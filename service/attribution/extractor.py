@@ -31,7 +31,7 @@ from service.attribution.clauses.nested import cut_nested_reports, leave_self_at
 from service.attribution.clauses.objects import naming_act, naming_content, object_content
 from service.attribution.clauses.quotations import QuotationPass
 from service.attribution.clauses.registry import CueSite, first_clause
-from service.attribution.found import Found, Work, classify, inside_any, mostly_quoted, quote_test
+from service.attribution.found import Found, Work, classify, mostly_quoted, quote_test
 from service.document import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion
 from service.attribution.rules import Rule
@@ -164,7 +164,7 @@ def _reported_clauses(work: Work) -> None:
                 found.append(classify(doc, clause, regions, word, word.lemma.lower(), Span(word.start, word.end),
                                        speaker_head(doc, word, quoted=quoted), Rule.OBJECT, claimed_regions))
             continue
-        if match is None or inside_any(word.start, regions):
+        if match is None or quoted(word):
             continue
         site = CueSite(doc, word, match.lemma, quoted, regions)
         first = first_clause(site, match.manner_only)

@@ -84,13 +84,9 @@ class Work:
                    {word.index: cue_lexicon.match_cue(doc, word) for word in doc.words})
 
 
-def inside_any(offset: int, regions: list[QuotedRegion]) -> bool:
-    return any(r.content.start <= offset < r.content.end for r in regions)
-
-
 def quote_test(regions: list[QuotedRegion]):
-    """A predicate: does a word lie inside quote marks (then it is never a speaker or a cue)?
-    (``inside_any`` by bisection over the regions' contents, merged: asked of most words.)"""
+    """A predicate: does a word start inside a region's content (inside quote marks, then it is
+    never a speaker or a cue)? By bisection over the contents, merged: asked of most words."""
     starts: list[int] = []
     ends: list[int] = []
     for start, end in sorted((r.content.start, r.content.end) for r in regions):

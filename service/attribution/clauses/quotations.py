@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from service.attribution import cues as cue_lexicon
 from service.attribution import lexicon
-from service.attribution.found import Found, Work, inside_any, quote_test
+from service.attribution.found import Found, Work, quote_test
 from service.document import ParsedDocument, Word
 from service.attribution.quote_marks import QuotedRegion
 from service.attribution.rules import Rule
@@ -30,13 +30,14 @@ SPLIT_GAP_MAX_WORDS = 10  # words between the halves of a split quote ("X," he s
 CONTEXT_SPEAKER_CHARS = 1200  # a cue-less quotation takes the speaker of a quote this near
 
 
-def _cue_near(doc: ParsedDocument, sentence: range, outside: Span, regions: list[QuotedRegion],
+def _cue_near(doc: ParsedDocument, sentence: range, outside: Span, quoted,
               cues: dict[int, cue_lexicon.CueMatch | None]):
-    """Speech cues in ``sentence`` outside any quotation, nearest to ``outside`` first."""
+    """Speech cues in ``sentence`` outside any quotation (``quoted``: ``found.quote_test``),
+    nearest to ``outside`` first."""
     out = []
     for i in sentence:
         w = doc.words[i]
-        if outside.start <= w.start < outside.end or inside_any(w.start, regions):
+        if outside.start <= w.start < outside.end or quoted(w):
             continue
         match = cues[w.index]
         if match is not None:
@@ -96,8 +97,8 @@ class QuotationPass:
         # a) a cue in the sentence of the closing mark, after it; or of the opening mark, before it
         candidates = []
         if region.close_mark is not None:
-            candidates += _cue_near(doc, doc.sentences[last_sentence], region.outer, regions, cues)
-        candidates += [m for m in _cue_near(doc, doc.sentences[first_sentence], region.outer, regions, cues)
+            candidates += _cue_near(doc, doc.sentences[last_sentence], region.outer, self.quoted, cues)
+        candidates += [m for m in _cue_near(doc, doc.sentences[first_sentence], region.outer, self.quoted, cues)
                        if m.word.end <= region.open_mark.start]
         candidates = [m for m in candidates if _attribution_adjacent(doc, region, m.word, regions)]
         if _embedded_phrase(doc, region, words) and not (candidates and _right_after_cue(doc, region, candidates[0].word)):
@@ -115,7 +116,7 @@ class QuotationPass:
             prev = doc.sentences[first_sentence - 1]
             last_word = doc.words[prev.stop - 1]
             if last_word.text == ":" or text_before_is_colon(doc.text, region.open_mark.start):
-                prev_cues = _cue_near(doc, prev, Span(last_word.end, last_word.end), regions, cues)
+                prev_cues = _cue_near(doc, prev, Span(last_word.end, last_word.end), self.quoted, cues)
                 if prev_cues:
                     return prev_cues[0], Rule.COLON, None
         return None, Rule.ADJACENT, None
@@ -261,7 +262,8 @@ def _split_continuation(doc: ParsedDocument, regions: list[QuotedRegion], k: int
     # '"X," said A. "Y," said B.': the second quotation has an attribution of its own.
     nxt_words = doc.words_between(nxt.content.start, nxt.content.end)
     if nxt.close_mark is not None and nxt_words:
-        own = [m for m in _cue_near(doc, doc.sentences[nxt_words[-1].sentence], nxt.outer, regions, cues)
+        own = [m for m in _cue_near(doc, doc.sentences[nxt_words[-1].sentence], nxt.outer,
+                                     quote_test(regions), cues)
                if m.word.start >= nxt.outer.end and _attribution_adjacent(doc, nxt, m.word, regions)]
         if own:
             return False
